@@ -1,0 +1,162 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * Decodes bytes into CoAP messages (RFC 7252 §3).
+ *
+ * @module
+ */
+import { EMPTY_BYTES, MESSAGE_TYPES } from "./message.ts";
+import type { CoapMessage, CoapOption } from "./message.ts";
+import { CoapDecodeError } from "./decode_error.ts";
+import type { CoapDecodeErrorReason } from "./decode_error.ts";
+
+function fail(
+  reason: CoapDecodeErrorReason,
+  offset: number,
+  what: string,
+  bytes: Uint8Array,
+): never {
+  throw new CoapDecodeError(`Cannot decode message: ${what}`, {
+    reason,
+    offset,
+    messageId: (bytes[2]! << 8) | bytes[3]!,
+    type: (bytes[0]! >>> 4) & 3,
+  });
+}
+
+/**
+ * Decodes a datagram. The token, option values and payload of the result are
+ * views into `bytes`, not copies.
+ *
+ * @param bytes The datagram.
+ * @returns The message.
+ * @throws {CoapDecodeError} When the bytes are not a well-formed CoAP message;
+ * no other error is ever thrown.
+ *
+ * @example Usage
+ * ```ts
+ * import { decode } from "@microcoap/codec/decode";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const message = decode(new Uint8Array([0x60, 0x45, 0x7d, 0x34, 0xff, 0x32, 0x32]));
+ * assertEquals(message.type, "ACK");
+ * assertEquals(message.code, 0x45);
+ * assertEquals(new TextDecoder().decode(message.payload), "22");
+ * ```
+ */
+export function decode(bytes: Uint8Array): CoapMessage {
+  const end = bytes.length;
+  if (end < 4) {
+    throw new CoapDecodeError(
+      `Cannot decode message: length is ${end}, at least 4 bytes needed`,
+      { reason: "too-short", offset: 0 },
+    );
+  }
+  const first = bytes[0]!;
+  if (first >>> 6 !== 1) {
+    fail("bad-version", 0, `version is ${first >>> 6}, expected 1`, bytes);
+  }
+  const tkl = first & 0x0f;
+  if (tkl > 8) {
+    fail(
+      "bad-token-length",
+      0,
+      `token length is ${tkl}, at most 8 allowed`,
+      bytes,
+    );
+  }
+  const code = bytes[1]!;
+  let at = 4 + tkl;
+  if (at > end) {
+    fail("too-short", 4, `token of ${tkl} bytes runs past the end`, bytes);
+  }
+  if (code === 0 && end > 4) {
+    fail(
+      "bad-empty-message",
+      4,
+      "empty message (0.00) has a token, options or payload",
+      bytes,
+    );
+  }
+  const token = tkl === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
+  const options: CoapOption[] = [];
+  let number = 0;
+  let payload = EMPTY_BYTES;
+  while (at < end) {
+    const head = bytes[at]!;
+    if (head === 0xff) {
+      if (at + 1 === end) {
+        fail("empty-payload", at, "payload marker with no payload", bytes);
+      }
+      payload = bytes.subarray(at + 1);
+      break;
+    }
+    const start = at++;
+    let delta = head >>> 4;
+    let length = head & 0x0f;
+    if (delta === 13) {
+      if (at >= end) {
+        fail("option-overflow", start, "option delta runs past the end", bytes);
+      }
+      delta = 13 + bytes[at++]!;
+    } else if (delta === 14) {
+      if (at + 1 >= end) {
+        fail("option-overflow", start, "option delta runs past the end", bytes);
+      }
+      delta = 269 + ((bytes[at]! << 8) | bytes[at + 1]!);
+      at += 2;
+    } else if (delta === 15) {
+      fail("reserved-nibble", start, "option delta nibble is 15", bytes);
+    }
+    if (length === 13) {
+      if (at >= end) {
+        fail(
+          "option-overflow",
+          start,
+          "option length runs past the end",
+          bytes,
+        );
+      }
+      length = 13 + bytes[at++]!;
+    } else if (length === 14) {
+      if (at + 1 >= end) {
+        fail(
+          "option-overflow",
+          start,
+          "option length runs past the end",
+          bytes,
+        );
+      }
+      length = 269 + ((bytes[at]! << 8) | bytes[at + 1]!);
+      at += 2;
+    } else if (length === 15) {
+      fail("reserved-nibble", start, "option length nibble is 15", bytes);
+    }
+    number += delta;
+    if (number > 0xffff) {
+      fail(
+        "option-number",
+        start,
+        `option number is ${number}, at most 65535 allowed`,
+        bytes,
+      );
+    }
+    if (at + length > end) {
+      fail(
+        "option-overflow",
+        start,
+        `option ${number} value of ${length} bytes runs past the end`,
+        bytes,
+      );
+    }
+    options.push({ number, value: bytes.subarray(at, at + length) });
+    at += length;
+  }
+  return {
+    type: MESSAGE_TYPES[(first >>> 4) & 3]!,
+    code,
+    messageId: (bytes[2]! << 8) | bytes[3]!,
+    token,
+    options,
+    payload,
+  };
+}

@@ -1,0 +1,72 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * The error thrown for bytes that are not a well-formed CoAP message.
+ *
+ * @module
+ */
+
+/** Why a datagram could not be decoded. */
+export type CoapDecodeErrorReason =
+  | "too-short"
+  | "bad-version"
+  | "bad-token-length"
+  | "reserved-nibble"
+  | "option-overflow"
+  | "option-number"
+  | "empty-payload"
+  | "bad-empty-message";
+
+/** Options for {@linkcode CoapDecodeError}. */
+export interface CoapDecodeErrorOptions {
+  /** Why the bytes were rejected. */
+  reason: CoapDecodeErrorReason;
+  /** The byte offset at which the problem was found. */
+  offset: number;
+  /**
+   * The message ID, when the 4-byte header could be read (so that a CON can
+   * be answered with RST).
+   */
+  messageId?: number;
+  /** The 2-bit type field, when the header could be read. */
+  type?: number;
+}
+
+/**
+ * A datagram is not a well-formed CoAP message (RFC 7252 §3). The only error
+ * `decode` ever throws.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapDecodeError } from "@microcoap/codec/decode-error";
+ * import { decode } from "@microcoap/codec/decode";
+ * import { assertThrows, assertEquals } from "@std/assert";
+ *
+ * const error = assertThrows(() => decode(new Uint8Array([0x40])), CoapDecodeError);
+ * assertEquals(error.reason, "too-short");
+ * ```
+ */
+export class CoapDecodeError extends RangeError {
+  /** Why the bytes were rejected. */
+  readonly reason: CoapDecodeErrorReason;
+  /** The byte offset at which the problem was found. */
+  readonly offset: number;
+  /** The message ID, when the header could be read. */
+  readonly messageId: number | undefined;
+  /** The 2-bit type field (0 CON, 1 NON, 2 ACK, 3 RST), when the header could be read. */
+  readonly type: number | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What was being done and what was found.
+   * @param options The reason and offset.
+   */
+  constructor(message: string, options: CoapDecodeErrorOptions) {
+    super(message);
+    this.name = "CoapDecodeError";
+    this.reason = options.reason;
+    this.offset = options.offset;
+    this.messageId = options.messageId;
+    this.type = options.type;
+  }
+}

@@ -1,0 +1,74 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * The CoAP message model of RFC 7252 §3.
+ *
+ * @module
+ */
+
+/** The four CoAP message types (RFC 7252 §3). */
+export type CoapType = "CON" | "NON" | "ACK" | "RST";
+
+/**
+ * One option: its number and its raw value bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import type { CoapOption } from "@microcoap/codec/message";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const uriPath: CoapOption = { number: 11, value: new TextEncoder().encode("temp") };
+ * assertEquals(uriPath.value.length, 4);
+ * ```
+ */
+export interface CoapOption {
+  /** The option number (0 to 65535). */
+  readonly number: number;
+  /** The raw option value. */
+  readonly value: Uint8Array;
+}
+
+/**
+ * A CoAP message. Options are kept as an ordered list; repeatable options keep
+ * their relative order.
+ *
+ * Decoded messages hold views into the decoded bytes (no copies).
+ *
+ * @example Usage
+ * ```ts
+ * import type { CoapMessage } from "@microcoap/codec/message";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const ping: CoapMessage = {
+ *   type: "CON",
+ *   code: 0,
+ *   messageId: 1,
+ *   token: new Uint8Array(0),
+ *   options: [],
+ *   payload: new Uint8Array(0),
+ * };
+ * assertEquals(ping.type, "CON");
+ * ```
+ */
+export interface CoapMessage {
+  /** The message type. */
+  readonly type: CoapType;
+  /** The code: `class << 5 | detail`, e.g. `0x45` for 2.05. */
+  readonly code: number;
+  /** The 16-bit message ID. */
+  readonly messageId: number;
+  /** The token, 0 to 8 bytes. */
+  readonly token: Uint8Array;
+  /** The options, ordered by number (repeatable options in their given order). */
+  readonly options: readonly CoapOption[];
+  /** The payload; empty when there is none. */
+  readonly payload: Uint8Array;
+}
+
+/** The CoAP protocol version this codec speaks. */
+export const COAP_VERSION = 1;
+
+/** Message types in wire order: index is the 2-bit type field. */
+export const MESSAGE_TYPES: readonly CoapType[] = ["CON", "NON", "ACK", "RST"];
+
+/** An empty byte array shared as the default token and payload. */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
