@@ -1,0 +1,566 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * UDP over `node:dgram`: runs on Deno (with only `--allow-net`), Node 20+
+ * and Bun.
+ *
+ * @module
+ */
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import {
+  checkDestination,
+  formatAddress,
+  isIpv4,
+  normalizeHostname,
+} from "./_address.ts";
+import { ReceiverSlot } from "./_receiver_slot.ts";
+import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
+
+/** Multicast settings for {@linkcode bindUdp}. */
+export interface UdpMulticastOptions {
+  /**
+   * Groups to join, for example `"224.0.1.187"` (All CoAP Nodes, IPv4) or
+   * `"ff02::fd"` (link-local All CoAP Nodes, IPv6, on an IPv6 socket).
+   */
+  readonly groups: readonly string[];
+  /**
+   * The local interface to join on and to send multicast from: an IPv4
+   * address of the interface (`"127.0.0.1"`), or for IPv6 an address with a
+   * scope (`"::%eth0"`).
+   *
+   * @default {undefined} the system's choice
+   */
+  readonly interface?: string;
+  /**
+   * Whether multicast datagrams this socket sends are looped back to local
+   * listeners.
+   *
+   * @default {undefined} the system default (on)
+   */
+  readonly loopback?: boolean;
+  /**
+   * The TTL (IPv4) or hop limit (IPv6) of multicast datagrams sent.
+   *
+   * @default {undefined} the system default (1)
+   */
+  readonly hops?: number;
+}
+
+/** Options for {@linkcode bindUdp}. */
+export interface BindUdpOptions {
+  /**
+   * The local address to bind: a numeric address (`"127.0.0.1"`, `"::1"`,
+   * `"::"` for every IPv6 and, unless `ipv6Only`, IPv4 address) or a host
+   * name, resolved once.
+   *
+   * @default {"0.0.0.0"} every IPv4 address ("::" when `family` is "IPv6")
+   */
+  hostname?: string;
+  /**
+   * The local port; 0 picks a free ephemeral port (see
+   * {@linkcode UdpTransport.localAddress}). CoAP servers use 5683.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The address family of the socket.
+   *
+   * @default {undefined} "IPv6" when `hostname` contains ":", else "IPv4"
+   */
+  family?: "IPv4" | "IPv6";
+  /**
+   * For IPv6 sockets: accept IPv6 only (no IPv4-mapped traffic on `"::"`).
+   *
+   * @default {false}
+   */
+  ipv6Only?: boolean;
+  /**
+   * Sets `SO_REUSEADDR`, so several sockets can bind the same address and
+   * port (useful for multicast listeners).
+   *
+   * @default {false}
+   */
+  reuseAddr?: boolean;
+  /**
+   * Multicast groups to join.
+   *
+   * @default {undefined} none
+   */
+  multicast?: UdpMulticastOptions;
+  /**
+   * The socket receive buffer size (`SO_RCVBUF`) in bytes. On Deno,
+   * `node:dgram` also allocates this many bytes for every datagram
+   * received, so leave it unset there unless you need it.
+   *
+   * @default {undefined} the system default
+   */
+  receiveBufferSize?: number;
+  /**
+   * The socket send buffer size (`SO_SNDBUF`) in bytes.
+   *
+   * @default {undefined} the system default
+   */
+  sendBufferSize?: number;
+}
+
+const MAPPED_PREFIX = "::ffff:";
+
+/**
+ * A {@linkcode Transport} on a bound `node:dgram` socket, normally made by
+ * {@linkcode bindUdp}.
+ *
+ * - Receiving: each datagram, whole (up to 65,507 bytes), goes to the
+ *   receiver as a `Uint8Array` it owns: Node's per-message buffer is wrapped
+ *   without a copy when the message fills it, and copied otherwise (Deno
+ *   hands out views of a 64 KiB buffer per datagram). IPv4-mapped senders
+ *   (`::ffff:1.2.3.4`) are reported as IPv4; IPv6 scope ids (`fe80::1%eth0`)
+ *   are kept.
+ * - Before the first {@linkcode UdpTransport.listen}, up to 32 datagrams are
+ *   kept and then delivered in order; more are dropped.
+ * - {@linkcode UdpTransport.send} is fire-and-forget and never throws for
+ *   network conditions or bad addresses: those go to the receiver's
+ *   `onError` as a `TransportError` with the peer. On an IPv6
+ *   socket, IPv4 destinations are sent as IPv4-mapped addresses, so replies
+ *   to reported IPv4 senders work. Sending after close does nothing.
+ * - Socket errors never surface as unhandled `error` events.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindUdp } from "@microcoap/transport/udp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = await bindUdp({ hostname: "127.0.0.1" });
+ * await using client = await bindUdp({ hostname: "127.0.0.1" });
+ * const received = new Promise<Uint8Array>((resolve) =>
+ *   server.listen({ onDatagram: (data) => resolve(data) })
+ * );
+ * client.send(new Uint8Array([1, 2, 3]), server.localAddress);
+ * assertEquals(await received, new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export class UdpTransport implements Transport {
+  #socket: Socket;
+  #ipv6: boolean;
+  #localAddress: PeerAddress;
+  #slot = new ReceiverSlot();
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Wraps a bound socket and takes it over: the transport listens to its
+   * `message`, `error` and `close` events and closes it on
+   * {@linkcode UdpTransport.close}.
+   *
+   * @param socket A bound `node:dgram` socket.
+   * @throws {TypeError} When the socket is not bound.
+   */
+  constructor(socket: Socket) {
+    let address: { address: string; port: number; family: string | number };
+    try {
+      address = socket.address();
+    } catch (cause) {
+      throw new TypeError(
+        "Cannot create UDP transport: the socket is not bound",
+        { cause },
+      );
+    }
+    this.#socket = socket;
+    this.#ipv6 = address.family === "IPv6" || address.family === 6;
+    this.#localAddress = {
+      hostname: normalizeHostname(address.address),
+      port: address.port,
+    };
+    socket.on("message", (message: Uint8Array, rinfo: RemoteInfo) => {
+      const data = message.byteOffset === 0 &&
+          message.byteLength === message.buffer.byteLength
+        ? new Uint8Array(message.buffer, 0, message.byteLength)
+        : new Uint8Array(message);
+      this.#slot.deliver(data, {
+        hostname: normalizeHostname(rinfo.address),
+        port: rinfo.port,
+      });
+    });
+    socket.on("error", (error: Error) => {
+      this.#slot.error(
+        toTransportError(
+          error,
+          `Socket error on ${formatAddress(this.#localAddress)}`,
+        ),
+      );
+    });
+    socket.on("close", () => {
+      this.#slot.close();
+      this.#closing ??= Promise.resolve();
+    });
+  }
+
+  /**
+   * The address the socket is bound to (the port chosen when 0 was asked).
+   *
+   * @returns The local address.
+   */
+  get localAddress(): PeerAddress {
+    return this.#localAddress;
+  }
+
+  /**
+   * The address family of the socket.
+   *
+   * @returns `"IPv4"` or `"IPv6"`.
+   */
+  get family(): "IPv4" | "IPv6" {
+    return this.#ipv6 ? "IPv6" : "IPv4";
+  }
+
+  /**
+   * Sets the receiver (replacing any earlier one). Datagrams kept while
+   * there was none are delivered on a microtask. Does nothing after close.
+   *
+   * @param receiver Gets datagrams and errors.
+   * @throws {TypeError} When `receiver` has no `onDatagram` method.
+   */
+  listen(receiver: TransportReceiver): void {
+    this.#slot.listen(receiver);
+  }
+
+  /**
+   * Sends one datagram. Returns at once; failures (a bad address, a datagram
+   * too large, an unreachable network) go to the receiver's `onError` as a
+   * `TransportError` with the peer. Do not modify `data`
+   * afterwards: the runtime may read it later. Does nothing after close.
+   *
+   * @param data The datagram.
+   * @param to The peer: a numeric address (a host name is resolved on every
+   * send) and a port from 1 to 65535.
+   * @throws {TypeError} When `data` is not a Uint8Array.
+   */
+  send(data: Uint8Array, to: PeerAddress): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        "Cannot send datagram: data must be a Uint8Array",
+      );
+    }
+    if (this.#slot.closed) return;
+    const problem = checkDestination(to);
+    if (problem !== undefined) {
+      this.#slot.error(badDestination(to, problem));
+      return;
+    }
+    let host = to.hostname;
+    if (this.#ipv6 && isIpv4(host)) host = MAPPED_PREFIX + host;
+    try {
+      this.#socket.send(data, to.port, host, (error: Error | null) => {
+        if (error) this.#sendFailed(error, to);
+      });
+    } catch (error) {
+      this.#sendFailed(error, to);
+    }
+  }
+
+  /**
+   * Joins a multicast group.
+   *
+   * @param group The group address, for example `"224.0.1.187"`.
+   * @param interfaceAddress The local interface (see
+   * {@linkcode UdpMulticastOptions.interface}); the system's choice when
+   * omitted.
+   * @throws {TransportError} When the group cannot be joined (code
+   * `"EINVAL"` for an address that is not a multicast group).
+   */
+  joinGroup(group: string, interfaceAddress?: string): void {
+    try {
+      this.#socket.addMembership(group, interfaceAddress);
+    } catch (error) {
+      throw toTransportError(
+        error,
+        `Cannot join multicast group ${group}`,
+        undefined,
+        "EINVAL",
+      );
+    }
+  }
+
+  /**
+   * Leaves a multicast group joined before.
+   *
+   * @param group The group address.
+   * @param interfaceAddress The interface it was joined on.
+   * @throws {TransportError} When the group was not joined.
+   */
+  leaveGroup(group: string, interfaceAddress?: string): void {
+    try {
+      this.#socket.dropMembership(group, interfaceAddress);
+    } catch (error) {
+      throw toTransportError(
+        error,
+        `Cannot leave multicast group ${group}`,
+        undefined,
+        "EINVAL",
+      );
+    }
+  }
+
+  /**
+   * Stops receiving and closes the socket. Safe to call more than once.
+   *
+   * @returns A promise that resolves when the socket is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#slot.close();
+      this.#closing = new Promise<void>((resolve) => {
+        try {
+          this.#socket.close(() => resolve());
+        } catch {
+          resolve(); // Already closed by its owner.
+        }
+      });
+    }
+    return this.#closing;
+  }
+
+  /**
+   * Closes the socket, for `await using`.
+   *
+   * @returns A promise that resolves when the socket is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #sendFailed(error: unknown, to: PeerAddress): void {
+    this.#slot.error(
+      toTransportError(
+        error,
+        `Cannot send datagram to ${formatAddress(to)}`,
+        to,
+      ),
+    );
+  }
+}
+
+/**
+ * Binds a UDP socket and wraps it as a {@linkcode UdpTransport}.
+ *
+ * @param options Where to bind, and socket options.
+ * @returns The bound transport.
+ * @throws {TypeError} When an option has the wrong type, or `family` is
+ * "IPv4" with an IPv6 `hostname`.
+ * @throws {RangeError} When `port` is not an integer from 0 to 65535 or a
+ * buffer size or `hops` is not a positive integer.
+ * @throws {TransportError} When the socket cannot be bound (code
+ * `"EADDRINUSE"`, `"EADDRNOTAVAIL"`, `"EACCES"`, `"ENOTFOUND"`, ...), a
+ * buffer size cannot be set or a multicast group cannot be joined.
+ *
+ * @example Bind an ephemeral port on the IPv6 loopback
+ * ```ts
+ * import { bindUdp } from "@microcoap/transport/udp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using transport = await bindUdp({ hostname: "::1" });
+ * assertEquals(transport.family, "IPv6");
+ * assertEquals(transport.localAddress.hostname, "::1");
+ * ```
+ *
+ * @example A taken port rejects with a TransportError
+ * ```ts
+ * import { bindUdp, TransportError } from "@microcoap/transport";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * await using first = await bindUdp({ hostname: "127.0.0.1" });
+ * const error = await assertRejects(
+ *   () => bindUdp({ hostname: "127.0.0.1", port: first.localAddress.port }),
+ *   TransportError,
+ * );
+ * assertEquals(error.code, "EADDRINUSE");
+ * ```
+ */
+export async function bindUdp(
+  options: BindUdpOptions = {},
+): Promise<UdpTransport> {
+  const settings = validateOptions(options);
+  const { hostname, port, family } = settings;
+  const socket = createSocket({
+    type: family === "IPv6" ? "udp6" : "udp4",
+    reuseAddr: options.reuseAddr ?? false,
+    ...(family === "IPv6" ? { ipv6Only: options.ipv6Only ?? false } : {}),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => {
+        socket.off("listening", onListening);
+        reject(error);
+      };
+      const onListening = () => {
+        socket.off("error", onError);
+        resolve();
+      };
+      socket.once("error", onError);
+      socket.once("listening", onListening);
+      socket.bind({ port, address: hostname });
+    });
+  } catch (error) {
+    socket.on("error", () => {}); // Nothing may surface from the dead socket.
+    try {
+      socket.close();
+    } catch {
+      // Never bound: nothing to close.
+    }
+    throw toTransportError(
+      error,
+      `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
+    );
+  }
+  const transport = new UdpTransport(socket);
+  try {
+    configure(socket, transport, options);
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  return transport;
+}
+
+interface Settings {
+  hostname: string;
+  port: number;
+  family: "IPv4" | "IPv6";
+}
+
+function validateOptions(options: BindUdpOptions): Settings {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("Cannot bind UDP socket: options must be an object");
+  }
+  const { hostname, port = 0, family } = options;
+  if (
+    hostname !== undefined && (typeof hostname !== "string" || hostname === "")
+  ) {
+    throw new TypeError(
+      "Cannot bind UDP socket: hostname must be a non-empty string",
+    );
+  }
+  if (
+    typeof port !== "number" || !(port >= 0 && port <= 65535) ||
+    Math.floor(port) !== port
+  ) {
+    throw new RangeError(
+      `Cannot bind UDP socket: port is ${port}, expected an integer from 0 to 65535`,
+    );
+  }
+  if (family !== undefined && family !== "IPv4" && family !== "IPv6") {
+    throw new TypeError(
+      `Cannot bind UDP socket: family is "${family}", expected "IPv4" or "IPv6"`,
+    );
+  }
+  const resolved = family ?? (hostname?.includes(":") ? "IPv6" : "IPv4");
+  if (resolved === "IPv4" && hostname?.includes(":")) {
+    throw new TypeError(
+      `Cannot bind UDP socket: hostname ${hostname} is not an IPv4 address`,
+    );
+  }
+  for (const name of ["ipv6Only", "reuseAddr"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`Cannot bind UDP socket: ${name} must be a boolean`);
+    }
+  }
+  for (const name of ["receiveBufferSize", "sendBufferSize"] as const) {
+    checkPositiveInteger(options[name], name);
+  }
+  const multicast = options.multicast;
+  if (multicast !== undefined) {
+    if (
+      multicast === null || typeof multicast !== "object" ||
+      !Array.isArray(multicast.groups) ||
+      !multicast.groups.every((group) => typeof group === "string")
+    ) {
+      throw new TypeError(
+        "Cannot bind UDP socket: multicast.groups must be an array of strings",
+      );
+    }
+    if (
+      multicast.interface !== undefined &&
+      typeof multicast.interface !== "string"
+    ) {
+      throw new TypeError(
+        "Cannot bind UDP socket: multicast.interface must be a string",
+      );
+    }
+    if (
+      multicast.loopback !== undefined &&
+      typeof multicast.loopback !== "boolean"
+    ) {
+      throw new TypeError(
+        "Cannot bind UDP socket: multicast.loopback must be a boolean",
+      );
+    }
+    checkPositiveInteger(multicast.hops, "multicast.hops");
+  }
+  return {
+    hostname: hostname ?? (resolved === "IPv6" ? "::" : "0.0.0.0"),
+    port,
+    family: resolved,
+  };
+}
+
+function checkPositiveInteger(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== "number" || !(value >= 1) || Math.floor(value) !== value
+  ) {
+    throw new RangeError(
+      `Cannot bind UDP socket: ${name} is ${value}, expected a positive integer`,
+    );
+  }
+}
+
+function configure(
+  socket: Socket,
+  transport: UdpTransport,
+  options: BindUdpOptions,
+): void {
+  const where = formatAddress(transport.localAddress);
+  const attempt = (what: string, action: () => void): void => {
+    try {
+      action();
+    } catch (error) {
+      throw toTransportError(
+        error,
+        `Cannot ${what} on UDP socket ${where}`,
+        undefined,
+        "EINVAL",
+      );
+    }
+  };
+  const { receiveBufferSize, sendBufferSize, multicast } = options;
+  if (receiveBufferSize !== undefined) {
+    attempt(
+      "set the receive buffer size",
+      () => socket.setRecvBufferSize(receiveBufferSize),
+    );
+  }
+  if (sendBufferSize !== undefined) {
+    attempt(
+      "set the send buffer size",
+      () => socket.setSendBufferSize(sendBufferSize),
+    );
+  }
+  if (multicast === undefined) return;
+  const { groups, interface: iface, loopback, hops } = multicast;
+  if (iface !== undefined) {
+    attempt(
+      "set the multicast interface",
+      () => socket.setMulticastInterface(iface),
+    );
+  }
+  if (loopback !== undefined) {
+    attempt(
+      "set multicast loopback",
+      () => socket.setMulticastLoopback(loopback),
+    );
+  }
+  if (hops !== undefined) {
+    attempt("set the multicast TTL", () => socket.setMulticastTTL(hops));
+  }
+  for (const group of groups) transport.joinGroup(group, iface);
+}
