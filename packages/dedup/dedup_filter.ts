@@ -42,10 +42,10 @@ export interface DedupFilterOptions {
    * and cover the full EXCHANGE_LIFETIME (247 s) at about 400 per second, far
    * above what constrained peers send. Above that rate the oldest entries go
    * early, which only weakens duplicate detection for old exchanges. Memory
-   * (V8, measured): about 180 bytes of heap per entry, about 440 when every
-   * entry comes from a different peer, plus about 180 bytes and the reply
-   * length for each kept reply; so a full default filter holds roughly 20 to
-   * 60 MB, and no flood of distinct message IDs or spoofed peers grows it
+   * (V8, measured): about 180 bytes of heap per entry, about 450 when every
+   * entry comes from a different peer, plus about 200 bytes per kept reply
+   * array of a typical size; so a full default filter holds roughly 20 to 65
+   * MB, and no flood of distinct message IDs or spoofed peers grows it
    * further.
    *
    * @default {100_000}
@@ -56,7 +56,8 @@ export interface DedupFilterOptions {
    * new reply would exceed it, the oldest replies are dropped first; their
    * exchanges stay remembered, and duplicates of them get `"duplicate"`
    * (dropped without running the handler again) instead of `"replay"`.
-   * `Infinity` keeps every reply (still bounded by `maxEntries`).
+   * `Infinity` keeps every reply (still bounded by `maxEntries`). Counts the
+   * replies' lengths, not the fixed cost of each array (see `maxEntries`).
    *
    * Why 16 MiB: it holds a typical small reply (ACK or piggybacked response
    * of up to ~160 bytes) for every one of the default 100,000 entries, and
@@ -440,7 +441,7 @@ export class DedupFilter {
   /**
    * Records the exact bytes sent in reply (ACK, RST or piggybacked response)
    * to the CON `messageId` from `peerKey`: later duplicates of it get
-   * `{ status: "replay", reply }` with a copy of these bytes. Replacing an
+   * `{ status: "replay", reply }` with these bytes. Replacing an
    * earlier reply is allowed. For a NON it only marks the exchange as
    * handled (NON duplicates are always dropped). Does nothing when the
    * exchange is not remembered (forgotten, expired or evicted). A reply
@@ -449,7 +450,10 @@ export class DedupFilter {
    *
    * @param peerKey The peer, as given to {@linkcode DedupFilter.check}.
    * @param messageId The message ID of the incoming message.
-   * @param reply The datagram sent in reply; copied.
+   * @param reply The datagram sent in reply. When it is a whole buffer of its
+   * own (as `encode` returns) it is kept as is, not copied, so do not modify
+   * it afterwards; a view into a larger buffer (such as a reused send buffer)
+   * is copied.
    * @throws {TypeError} When an argument has the wrong type.
    * @throws {RangeError} When the message ID is not an integer from 0 to
    * 65535.
@@ -483,7 +487,12 @@ export class DedupFilter {
       exchange.state = NOT_REPLAYABLE;
       return;
     }
-    exchange.reply = reply.slice();
+    // Copying costs more than the rest of setReply() (a typed array per
+    // reply), so a whole-buffer array, as encode() returns, is kept as is.
+    exchange.reply =
+      reply.byteOffset === 0 && reply.byteLength === reply.buffer.byteLength
+        ? reply
+        : reply.slice();
     exchange.state = REPLAYABLE;
     const replies = this.#replies;
     replies.push(exchange, reply.byteLength);
