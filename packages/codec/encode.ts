@@ -5,7 +5,7 @@
  * @module
  */
 import type { CoapMessage, CoapOption } from "./message.ts";
-import { maxOptionLength } from "./_option_bounds.ts";
+import { maxOptionLength } from "./options.ts";
 
 const TYPE_BITS: Record<string, number> = { CON: 0, NON: 1, ACK: 2, RST: 3 };
 

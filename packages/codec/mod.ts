@@ -25,3 +25,4 @@ export * from "./codes.ts";
 export * from "./encode.ts";
 export * from "./decode.ts";
 export * from "./decode_error.ts";
+export * from "./options.ts";
