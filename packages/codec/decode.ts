@@ -23,6 +23,9 @@ function fail(
   });
 }
 
+// (number, offset, length) of each option, reused across calls.
+let optionScratch = new Int32Array(48);
+
 /**
  * Decodes a datagram. The token, option values and payload of the result are
  * views into `bytes`, not copies.
@@ -77,8 +80,13 @@ export function decode(bytes: Uint8Array): CoapMessage {
       bytes,
     );
   }
-  const token = tkl === 0 ? EMPTY_BYTES : bytes.subarray(4, at);
-  const options: CoapOption[] = [];
+  // Views made with the constructor cost less than subarray(), which looks up
+  // the species constructor.
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  const token = tkl === 0 ? EMPTY_BYTES : new Uint8Array(buffer, base + 4, tkl);
+  let scratch = optionScratch;
+  let recorded = 0;
   let number = 0;
   let payload = EMPTY_BYTES;
   while (at < end) {
@@ -87,7 +95,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
       if (at + 1 === end) {
         fail("empty-payload", at, "payload marker with no payload", bytes);
       }
-      payload = bytes.subarray(at + 1);
+      payload = new Uint8Array(buffer, base + at + 1, end - at - 1);
       break;
     }
     const start = at++;
@@ -148,8 +156,28 @@ export function decode(bytes: Uint8Array): CoapMessage {
         bytes,
       );
     }
-    options.push({ number, value: bytes.subarray(at, at + length) });
+    if (recorded + 3 > scratch.length) {
+      const grown = new Int32Array(scratch.length * 2);
+      grown.set(scratch);
+      scratch = optionScratch = grown;
+    }
+    scratch[recorded] = number;
+    scratch[recorded + 1] = at;
+    scratch[recorded + 2] = length;
+    recorded += 3;
     at += length;
+  }
+  // Built once the count is known: an array of the right size costs less
+  // than one grown by push().
+  const options: CoapOption[] = new Array(recorded / 3);
+  for (let i = 0, k = 0; k < recorded; i++, k += 3) {
+    const length = scratch[k + 2]!;
+    options[i] = {
+      number: scratch[k]!,
+      value: length === 0
+        ? EMPTY_BYTES
+        : new Uint8Array(buffer, base + scratch[k + 1]!, length),
+    };
   }
   return {
     type: MESSAGE_TYPES[(first >>> 4) & 3]!,

@@ -7,14 +7,66 @@
 import type { CoapMessage, CoapOption } from "./message.ts";
 import { maxOptionLength } from "./options.ts";
 
-const TYPE_BITS: Record<string, number> = { CON: 0, NON: 1, ACK: 2, RST: 3 };
-
 function byNumber(a: CoapOption, b: CoapOption): number {
   return a.number - b.number;
 }
 
-function extendedSize(n: number): number {
-  return n < 13 ? 0 : n < 269 ? 1 : 2;
+// The size of the options, or -1 when they are out of order. Also validates
+// numbers and lengths, so that writing cannot fail.
+function optionsSize(options: readonly CoapOption[]): number {
+  let size = 0;
+  let previous = 0;
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const number = option.number;
+    const length = option.value.length;
+    if ((number & 0xffff) !== number) {
+      throw new RangeError(
+        `Cannot encode option: number is ${number}, expected an integer from 0 to 65535`,
+      );
+    }
+    if (number < previous) return -1;
+    if (length > maxOptionLength(number)) {
+      throw new RangeError(
+        `Cannot encode option ${number}: value length is ${length}, at most ${
+          maxOptionLength(number)
+        } allowed`,
+      );
+    }
+    const delta = number - previous;
+    size += (delta < 13 ? 1 : delta < 269 ? 2 : 3) +
+      (length < 13 ? 0 : length < 269 ? 1 : 2) + length;
+    previous = number;
+  }
+  return size;
+}
+
+// Results are carved from a shared pool, as Node's Buffer.allocUnsafe does:
+// allocating an ArrayBuffer costs ~10 times the rest of encoding a typical
+// message. A region is handed out once and never reused.
+const POOL_SIZE = 16384;
+const MAX_POOLED = 2048;
+let pool = new ArrayBuffer(POOL_SIZE);
+let poolUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > MAX_POOLED) return new Uint8Array(size);
+  // A zero byteLength means someone transferred (detached) the pool.
+  if (poolUsed + size > POOL_SIZE || pool.byteLength === 0) {
+    pool = new ArrayBuffer(POOL_SIZE);
+    poolUsed = 0;
+  }
+  const out = new Uint8Array(pool, poolUsed, size);
+  poolUsed += size;
+  return out;
+}
+
+// Copies short arrays byte by byte: cheaper than a set() call for them.
+function copy(from: Uint8Array, to: Uint8Array, at: number): number {
+  const length = from.length;
+  if (length > 16) to.set(from, at);
+  else for (let i = 0; i < length; i++) to[at + i] = from[i]!;
+  return at + length;
 }
 
 /**
@@ -23,10 +75,15 @@ function extendedSize(n: number): number {
  * for a non-empty payload.
  *
  * @param message The message to encode.
- * @returns The datagram bytes.
+ * @returns The datagram bytes. Messages up to 2 KiB are views into a shared
+ * 16 KiB buffer (as with Node's `Buffer.allocUnsafe`), so use `byteOffset`
+ * and `byteLength` with `.buffer`, and `slice()` the bytes before
+ * transferring them to another thread.
  * @throws {TypeError} When the type is not CON, NON, ACK or RST.
  * @throws {RangeError} When the code, message ID, token length, an option
- * number or an option value length is out of range.
+ * number or an option value length is out of range (longer than its
+ * registered maximum, such as 255 bytes for Uri-Path, or than the 65804
+ * bytes the wire format allows).
  *
  * @example Usage
  * ```ts
@@ -45,21 +102,27 @@ function extendedSize(n: number): number {
  * ```
  */
 export function encode(message: CoapMessage): Uint8Array {
-  const { code, messageId, token, payload } = message;
-  const type = TYPE_BITS[message.type];
-  if (type === undefined) {
+  const { type, code, messageId, token, payload } = message;
+  const first = type === "CON"
+    ? 0x40
+    : type === "NON"
+    ? 0x50
+    : type === "ACK"
+    ? 0x60
+    : type === "RST"
+    ? 0x70
+    : 0;
+  if (first === 0) {
     throw new TypeError(
-      `Cannot encode message: type is "${message.type}", expected CON, NON, ACK or RST`,
+      `Cannot encode message: type is "${type}", expected CON, NON, ACK or RST`,
     );
   }
-  if (!(code >= 0 && code <= 255 && (code | 0) === code)) {
+  if ((code & 0xff) !== code) {
     throw new RangeError(
       `Cannot encode message: code is ${code}, expected an integer from 0 to 255`,
     );
   }
-  if (
-    !(messageId >= 0 && messageId <= 0xffff && (messageId | 0) === messageId)
-  ) {
+  if ((messageId & 0xffff) !== messageId) {
     throw new RangeError(
       `Cannot encode message: message ID is ${messageId}, expected an integer from 0 to 65535`,
     );
@@ -71,50 +134,25 @@ export function encode(message: CoapMessage): Uint8Array {
     );
   }
   let options = message.options;
-  let size = 4 + tkl;
-  let previous = 0;
-  for (let i = 0; i < options.length; i++) {
-    const option = options[i]!;
-    if (option.number < previous) {
-      options = [...options].sort(byNumber);
-      break;
-    }
-    previous = option.number;
+  let size = optionsSize(options);
+  if (size < 0) {
+    options = [...options].sort(byNumber);
+    size = optionsSize(options);
   }
-  previous = 0;
-  for (let i = 0; i < options.length; i++) {
-    const { number, value } = options[i]!;
-    const length = value.length;
-    if (!(number >= 0 && number <= 0xffff && (number | 0) === number)) {
-      throw new RangeError(
-        `Cannot encode option: number is ${number}, expected an integer from 0 to 65535`,
-      );
-    }
-    if (length > maxOptionLength(number)) {
-      throw new RangeError(
-        `Cannot encode option ${number}: value length is ${length}, at most ${
-          maxOptionLength(number)
-        } allowed`,
-      );
-    }
-    size += 1 + extendedSize(number - previous) + extendedSize(length) + length;
-    previous = number;
-  }
-  if (payload.length > 0) size += 1 + payload.length;
+  const payloadLength = payload.length;
+  size += 4 + tkl + (payloadLength > 0 ? 1 + payloadLength : 0);
 
-  const out = new Uint8Array(size);
-  out[0] = 0x40 | (type << 4) | tkl;
+  const out = allocate(size);
+  out[0] = first | tkl;
   out[1] = code;
   out[2] = messageId >>> 8;
   out[3] = messageId & 0xff;
-  let at = 4;
-  if (tkl > 0) {
-    out.set(token, at);
-    at += tkl;
-  }
-  previous = 0;
+  let at = copy(token, out, 4);
+  let previous = 0;
   for (let i = 0; i < options.length; i++) {
-    const { number, value } = options[i]!;
+    const option = options[i]!;
+    const number = option.number;
+    const value = option.value;
     const delta = number - previous;
     const length = value.length;
     previous = number;
@@ -139,15 +177,11 @@ export function encode(message: CoapMessage): Uint8Array {
       out[at++] = (length - 269) & 0xff;
     }
     out[head] = nibbles;
-    if (length === 1) out[at++] = value[0]!;
-    else if (length > 0) {
-      out.set(value, at);
-      at += length;
-    }
+    at = copy(value, out, at);
   }
-  if (payload.length > 0) {
-    out[at++] = 0xff;
-    out.set(payload, at);
+  if (payloadLength > 0) {
+    out[at] = 0xff;
+    copy(payload, out, at + 1);
   }
   return out;
 }
