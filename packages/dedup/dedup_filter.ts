@@ -231,10 +231,9 @@ export class DedupFilter {
   #size = 0;
   #seq = 0;
   // Removed exchanges and peers kept for reuse (linked through `next` and
-  // `nextSpare`), so that a full
-  // or steadily expiring filter does not allocate one per message: entries
-  // live long enough to be promoted to V8's old space, where churning through
-  // them is what makes a flood expensive.
+  // `nextSpare`), so that a full or steadily expiring filter does not
+  // allocate per message: entries live long enough to be promoted to V8's
+  // old space, and churning through such objects is what makes floods slow.
   #spare: Exchange | null = null;
   #spareCount = 0;
   #sparePeer: Peer | null = null;
