@@ -26,3 +26,6 @@ export * from "./encode.ts";
 export * from "./decode.ts";
 export * from "./decode_error.ts";
 export * from "./options.ts";
+export * from "./option_values.ts";
+export * from "./block.ts";
+export * from "./observe.ts";
