@@ -29,3 +29,4 @@ export * from "./options.ts";
 export * from "./option_values.ts";
 export * from "./block.ts";
 export * from "./observe.ts";
+export * from "./content_format.ts";
