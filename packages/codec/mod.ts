@@ -30,3 +30,4 @@ export * from "./option_values.ts";
 export * from "./block.ts";
 export * from "./observe.ts";
 export * from "./content_format.ts";
+export * from "./uri.ts";

@@ -1,0 +1,418 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * CoAP URIs (RFC 7252 §6): `coap://` URLs to the Uri-Host, Uri-Path and
+ * Uri-Query options of a request (§6.4) and back (§6.5).
+ *
+ * @module
+ */
+import type { CoapOption } from "./message.ts";
+import { getOption, getOptions } from "./options.ts";
+import type { HasOptions } from "./options.ts";
+import { decodeString, decodeUint } from "./option_values.ts";
+
+/** The default UDP port of the `coap` scheme. */
+export const COAP_PORT = 5683;
+
+const URI_HOST = 3;
+const URI_PORT = 7;
+const URI_PATH = 11;
+const URI_QUERY = 15;
+const MAX_URI_OPTION_LENGTH = 255;
+
+/**
+ * A request target: options plus, where no Uri-Host / Uri-Port option says
+ * otherwise, the destination host and port.
+ */
+export interface CoapUriParts {
+  /** The options; Uri-Host, Uri-Port, Uri-Path and Uri-Query are read. */
+  readonly options: readonly CoapOption[];
+  /**
+   * The destination host (a name, an IPv4 address or an IPv6 address without
+   * brackets); needed when there is no Uri-Host option.
+   */
+  readonly hostname?: string;
+  /**
+   * The destination UDP port.
+   *
+   * @default {5683}
+   */
+  readonly port?: number;
+}
+
+/** A parsed `coap://` URL: where to send the request and which options. */
+export interface CoapUri extends CoapUriParts {
+  /**
+   * The host to send to: a name (lowercase, percent-decoded), an IPv4
+   * address, or an IPv6 address without brackets (with `%zone` if given).
+   */
+  readonly hostname: string;
+  /** The UDP port to send to. */
+  readonly port: number;
+  /** Uri-Host (for a host name), Uri-Path and Uri-Query options, in order. */
+  readonly options: CoapOption[];
+}
+
+const utf8Encoder = new TextEncoder();
+
+const IPV4 =
+  /^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+// Unreserved, sub-delims and percent-encodings (RFC 3986), plus any
+// non-ASCII character, accepted as in an IRI and sent as UTF-8.
+const REG_NAME =
+  /^(?:[-A-Za-z0-9._~!$&'()*+,;=\u0080-\uffff]|%[0-9A-Fa-f]{2})*$/;
+const SEGMENT =
+  /^(?:[-A-Za-z0-9._~!$&'()*+,;=:@\u0080-\uffff]|%[0-9A-Fa-f]{2})*$/;
+const QUERY =
+  /^(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?\u0080-\uffff]|%[0-9A-Fa-f]{2})*$/;
+
+function fail(url: string, what: string): never {
+  throw new TypeError(`Cannot parse CoAP URI "${url}": ${what}`);
+}
+
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const head = halves[0] === "" ? [] : halves[0]!.split(":");
+  const tail = halves.length === 1 || halves[1] === ""
+    ? []
+    : halves[1]!.split(":");
+  const groups = [...head, ...tail];
+  // An embedded IPv4 address may only end the address.
+  const last = halves.length === 1 || tail.length > 0 ? groups.length - 1 : -1;
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i]!;
+    if (i === last && IPV4.test(group)) count += 2;
+    else if (HEX_GROUP.test(group)) count++;
+    else return false;
+  }
+  return halves.length === 2 ? count < 8 : count === 8;
+}
+
+// Percent-decodes text already checked to hold only valid percent-encodings.
+function percentDecode(text: string): Uint8Array {
+  const bytes = utf8Encoder.encode(text);
+  if (!text.includes("%")) return bytes;
+  const out = new Uint8Array(bytes.length);
+  let length = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x25) {
+      out[length++] = parseInt(text.substring(i + 1, i + 3), 16);
+      i += 2;
+    } else out[length++] = byte;
+  }
+  return out.slice(0, length);
+}
+
+function uriOption(
+  url: string,
+  number: number,
+  text: string,
+  pattern: RegExp,
+  what: string,
+): CoapOption {
+  if (!pattern.test(text)) fail(url, `${what} "${text}" has a bad character`);
+  const value = percentDecode(text);
+  if (value.length > MAX_URI_OPTION_LENGTH) {
+    throw new RangeError(
+      `Cannot parse CoAP URI "${url}": ${what} is ${value.length} bytes long, at most 255 allowed`,
+    );
+  }
+  return { number, value };
+}
+
+function isDotSegment(value: Uint8Array): boolean {
+  return value.length > 0 && value.length <= 2 && value[0] === 0x2e &&
+    (value.length === 1 || value[1] === 0x2e);
+}
+
+/**
+ * Parses a `coap://` (or `coap+udp://`) URL into the destination host and
+ * port and the request's Uri-Host, Uri-Path and Uri-Query options
+ * (RFC 7252 §6.4).
+ *
+ * Uri-Host is included only for a host name, not for an IP literal. The
+ * destination port is the URL's port, so no Uri-Port option is ever needed.
+ * Values are percent-decoded. Dot segments are resolved; empty path segments
+ * (from leading, trailing or doubled slashes) and empty query arguments are
+ * left out.
+ *
+ * @param url The URL.
+ * @returns The destination and the options.
+ * @throws {TypeError} When the URL is not an absolute `coap` or `coap+udp`
+ * URI (the message names the scheme), has a fragment, user information, an
+ * empty host, a bad percent-encoding or a character not allowed there.
+ * @throws {RangeError} When the port is over 65535 or a value is longer than
+ * 255 bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const uri = parseUri("coap://example.net/sensors/temp?unit=C&x=1");
+ * assertEquals(uri.hostname, "example.net");
+ * assertEquals(uri.port, 5683);
+ * const text = new TextDecoder();
+ * assertEquals(
+ *   uri.options.map((o) => `${o.number}:${text.decode(o.value)}`),
+ *   ["3:example.net", "11:sensors", "11:temp", "15:unit=C", "15:x=1"],
+ * );
+ * assertEquals(parseUri("coap://[::1]:61616/").options, []);
+ * ```
+ */
+export function parseUri(url: string | URL): CoapUri {
+  const text = String(url);
+  const match = /^([A-Za-z][-A-Za-z0-9+.]*):([^]*)$/.exec(text);
+  if (!match) fail(text, "not an absolute URI");
+  const scheme = match[1]!.toLowerCase();
+  if (scheme !== "coap" && scheme !== "coap+udp") {
+    fail(
+      text,
+      `scheme "${scheme}" is not supported, expected coap or coap+udp`,
+    );
+  }
+  const rest = match[2]!;
+  if (rest.includes("#")) {
+    fail(text, "a fragment is not allowed (RFC 7252 §6.4)");
+  }
+  if (!rest.startsWith("//")) fail(text, "the authority (//host) is missing");
+  const authorityEnd = rest.slice(2).search(/[/?]/);
+  const authority = authorityEnd < 0
+    ? rest.slice(2)
+    : rest.slice(2, 2 + authorityEnd);
+  const afterAuthority = authorityEnd < 0 ? "" : rest.slice(2 + authorityEnd);
+  if (authority.includes("@")) fail(text, "user information is not allowed");
+
+  let host: string;
+  let portText: string;
+  if (authority.startsWith("[")) {
+    const close = authority.indexOf("]");
+    if (close < 0) fail(text, "the IP literal has no closing bracket");
+    host = authority.slice(0, close + 1);
+    const afterHost = authority.slice(close + 1);
+    if (afterHost !== "" && !afterHost.startsWith(":")) {
+      fail(text, `unexpected "${afterHost}" after the IP literal`);
+    }
+    portText = afterHost.slice(1);
+  } else {
+    const colon = authority.lastIndexOf(":");
+    host = colon < 0 ? authority : authority.slice(0, colon);
+    portText = colon < 0 ? "" : authority.slice(colon + 1);
+  }
+  if (!/^[0-9]*$/.test(portText)) {
+    fail(text, `port "${portText}" is not a number`);
+  }
+  const port = portText === "" ? COAP_PORT : Number(portText);
+  if (port > 0xffff) {
+    throw new RangeError(
+      `Cannot parse CoAP URI "${text}": port is ${port}, at most 65535 allowed`,
+    );
+  }
+  if (host === "") fail(text, "the host is empty");
+
+  const options: CoapOption[] = [];
+  let hostname: string;
+  if (host.startsWith("[")) {
+    const literal = host.slice(1, -1);
+    const zoneAt = literal.indexOf("%25");
+    const address = zoneAt < 0 ? literal : literal.slice(0, zoneAt);
+    const zone = zoneAt < 0 ? "" : literal.slice(zoneAt + 3);
+    if (
+      !isIpv6(address) ||
+      (zoneAt >= 0 && !/^(?:[-A-Za-z0-9._~]|%[0-9A-Fa-f]{2})+$/.test(zone))
+    ) {
+      fail(text, `"${host}" is not an IPv6 address`);
+    }
+    hostname = address.toLowerCase() +
+      (zoneAt < 0 ? "" : "%" + decodeString(percentDecode(zone)));
+  } else if (IPV4.test(host)) {
+    hostname = host;
+  } else {
+    const lower = host.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+    const option = uriOption(text, URI_HOST, lower, REG_NAME, "host");
+    if (option.value.length === 0) fail(text, "the host is empty");
+    options.push(option);
+    hostname = decodeString(option.value);
+  }
+
+  const queryAt = afterAuthority.indexOf("?");
+  const path = queryAt < 0 ? afterAuthority : afterAuthority.slice(0, queryAt);
+  const segments: CoapOption[] = [];
+  for (const segment of path.split("/")) {
+    if (segment === "") continue;
+    const option = uriOption(text, URI_PATH, segment, SEGMENT, "path segment");
+    if (!isDotSegment(option.value)) segments.push(option);
+    else if (option.value.length === 2) segments.pop();
+  }
+  options.push(...segments);
+  if (queryAt >= 0) {
+    for (const argument of afterAuthority.slice(queryAt + 1).split("&")) {
+      if (argument === "") continue;
+      options.push(
+        uriOption(text, URI_QUERY, argument, QUERY, "query argument"),
+      );
+    }
+  }
+  return { hostname, port, options };
+}
+
+// Percent-encodes (uppercase hex) every byte of the UTF-8 form of `text`
+// that is not allowed to stand for itself.
+function percentEncode(text: string, allowed: RegExp): string {
+  let out = "";
+  for (const char of text) {
+    if (char.length === 1 && char < "\x80" && allowed.test(char)) out += char;
+    else {
+      for (const byte of utf8Encoder.encode(char)) {
+        out += "%" + (byte < 16 ? "0" : "") + byte.toString(16).toUpperCase();
+      }
+    }
+  }
+  return out;
+}
+
+const HOST_CHAR = /[-A-Za-z0-9._~!$&'()*+,;=]/;
+const SEGMENT_CHAR = /[-A-Za-z0-9._~!$&'()*+,;=:@]/;
+const QUERY_CHAR = /[-A-Za-z0-9._~!$'()*+,;=:@/?]/;
+
+/**
+ * Builds the `coap://` URL of a request from its Uri-Host, Uri-Port,
+ * Uri-Path and Uri-Query options and its destination (RFC 7252 §6.5).
+ * Values are percent-encoded with uppercase hex digits; the default port is
+ * left out; no Uri-Path gives the path `/`.
+ *
+ * A Uri-Host that is not a valid host as it stands is percent-encoded where
+ * the RFC would fail, so that every Uri-Host value has a URL.
+ *
+ * @param parts The options and the destination host and port.
+ * @returns The URL.
+ * @throws {TypeError} When there is neither a Uri-Host option nor a
+ * `hostname`.
+ * @throws {RangeError} When a Uri-Port option is longer than 2 bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatUri, parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const bytes = (s: string) => new TextEncoder().encode(s);
+ * assertEquals(
+ *   formatUri({
+ *     hostname: "2001:db8::2:1",
+ *     options: [
+ *       { number: 3, value: bytes("example.net") },
+ *       { number: 11, value: bytes(".well-known") },
+ *       { number: 11, value: bytes("core") },
+ *     ],
+ *   }),
+ *   "coap://example.net/.well-known/core",
+ * );
+ * const url = "coap://[2001:db8::1]:61616/a%20b?q=%26";
+ * assertEquals(formatUri(parseUri(url)), url);
+ * ```
+ */
+export function formatUri(parts: CoapUriParts): string {
+  let host: string;
+  const uriHost = getOption(parts, URI_HOST);
+  if (uriHost !== undefined) {
+    const name = decodeString(uriHost);
+    host = IPV4.test(name) ||
+        (name.startsWith("[") && name.endsWith("]") &&
+          isIpv6(name.slice(1, -1)))
+      ? name
+      : percentEncode(name, HOST_CHAR);
+  } else if (parts.hostname !== undefined && parts.hostname !== "") {
+    const name = parts.hostname;
+    host = name.includes(":") ? `[${name.replace("%", "%25")}]` : name;
+  } else {
+    throw new TypeError(
+      "Cannot format CoAP URI: there is no Uri-Host option and no hostname",
+    );
+  }
+  const uriPort = getOption(parts, URI_PORT);
+  if (uriPort !== undefined && uriPort.length > 2) {
+    throw new RangeError(
+      `Cannot format CoAP URI: Uri-Port is ${uriPort.length} bytes long, at most 2 allowed`,
+    );
+  }
+  const port = uriPort !== undefined
+    ? decodeUint(uriPort)
+    : parts.port ?? COAP_PORT;
+  let url = `coap://${host}${port === COAP_PORT ? "" : `:${port}`}`;
+  const path = getOptions(parts, URI_PATH);
+  if (path.length === 0) url += "/";
+  for (const segment of path) {
+    url += "/" + percentEncode(decodeString(segment), SEGMENT_CHAR);
+  }
+  let separator = "?";
+  for (const argument of getOptions(parts, URI_QUERY)) {
+    url += separator + percentEncode(decodeString(argument), QUERY_CHAR);
+    separator = "&";
+  }
+  return url;
+}
+
+/**
+ * The Uri-Path of a request as decoded segments, such as `["sensors",
+ * "temp"]` for `/sensors/temp`; empty for `/`.
+ *
+ * @param message The request (or anything with `options`).
+ * @returns The path segments.
+ *
+ * @example Usage
+ * ```ts
+ * import { uriPath, parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(uriPath(parseUri("coap://h/sensors/a%2Fb")), ["sensors", "a/b"]);
+ * ```
+ */
+export function uriPath(message: HasOptions): string[] {
+  return getOptions(message, URI_PATH).map(decodeString);
+}
+
+/**
+ * The Uri-Query arguments of a request, decoded, such as `["unit=C"]`.
+ *
+ * @param message The request (or anything with `options`).
+ * @returns The query arguments.
+ *
+ * @example Usage
+ * ```ts
+ * import { uriQuery, parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(uriQuery(parseUri("coap://h/x?a=1&b=%26")), ["a=1", "b=&"]);
+ * ```
+ */
+export function uriQuery(message: HasOptions): string[] {
+  return getOptions(message, URI_QUERY).map(decodeString);
+}
+
+/**
+ * The Uri-Path of a request as a percent-encoded absolute path, such as
+ * `"/sensors/temp"`; `"/"` when there is no Uri-Path.
+ *
+ * @param message The request (or anything with `options`).
+ * @returns The path.
+ *
+ * @example Usage
+ * ```ts
+ * import { uriPathname, parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(uriPathname(parseUri("coap://h/a/b%2Fc")), "/a/b%2Fc");
+ * assertEquals(uriPathname(parseUri("coap://h")), "/");
+ * ```
+ */
+export function uriPathname(message: HasOptions): string {
+  const path = uriPath(message);
+  return path.length === 0
+    ? "/"
+    : path.map((segment) => "/" + percentEncode(segment, SEGMENT_CHAR)).join(
+      "",
+    );
+}
