@@ -65,7 +65,7 @@ export interface CoapMessage {
 }
 
 /** The CoAP protocol version this codec speaks. */
-export const COAP_VERSION = 1;
+export const PROTOCOL_VERSION = 1;
 
 /** Message types in wire order: index is the 2-bit type field. */
 export const MESSAGE_TYPES: readonly CoapType[] = ["CON", "NON", "ACK", "RST"];

@@ -1,0 +1,109 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * Turning application values into payload bytes and back.
+ *
+ * @module
+ */
+
+/** What a payload may be given as: bytes, text, or a JSON-able value. */
+export type PayloadInput = Uint8Array | ArrayBuffer | string | PayloadJson;
+
+/** A JSON-able value (objects, arrays, numbers, booleans, null). */
+export type PayloadJson =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly PayloadJson[]
+  | { readonly [key: string]: PayloadJson | undefined };
+
+/** The result of {@linkcode encodePayload}. */
+export interface EncodedPayload {
+  /** The bytes. */
+  readonly payload: Uint8Array;
+  /** The content format implied by the value, when there is one (text/plain 0, JSON 50). */
+  readonly contentFormat: number | undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Encodes a payload value: bytes as they are, strings as UTF-8 (text/plain),
+ * anything else as JSON (application/json). A `contentFormat` given by the
+ * caller wins over the implied one.
+ *
+ * @param value The value.
+ * @param contentFormat The caller's content format, if any.
+ * @returns The bytes and the content format to send.
+ * @throws {TypeError} When a value cannot be serialised as JSON.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodePayload } from "@microcoap/codec/payload";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(encodePayload("hi"), { payload: new Uint8Array([104, 105]), contentFormat: 0 });
+ * assertEquals(encodePayload({ a: 1 }).contentFormat, 50);
+ * assertEquals(encodePayload(new Uint8Array([1]), 42).contentFormat, 42);
+ * ```
+ */
+export function encodePayload(
+  value: PayloadInput,
+  contentFormat?: number,
+): EncodedPayload {
+  if (value instanceof Uint8Array) return { payload: value, contentFormat };
+  if (value instanceof ArrayBuffer) {
+    return { payload: new Uint8Array(value), contentFormat };
+  }
+  if (typeof value === "string") {
+    return {
+      payload: encoder.encode(value),
+      contentFormat: contentFormat ?? 0,
+    };
+  }
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    throw new TypeError(
+      `Cannot encode payload: a ${typeof value} is not JSON-able`,
+    );
+  }
+  return { payload: encoder.encode(json), contentFormat: contentFormat ?? 50 };
+}
+
+/**
+ * Decodes a payload as UTF-8 text.
+ *
+ * @param payload The bytes.
+ * @returns The text (invalid sequences become U+FFFD).
+ *
+ * @example Usage
+ * ```ts
+ * import { payloadText } from "@microcoap/codec/payload";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(payloadText(new Uint8Array([104, 105])), "hi");
+ * ```
+ */
+export function payloadText(payload: Uint8Array): string {
+  return decoder.decode(payload);
+}
+
+/**
+ * Parses a payload as JSON.
+ *
+ * @param payload The bytes.
+ * @returns The parsed value.
+ * @throws {SyntaxError} When the payload is not JSON.
+ *
+ * @example Usage
+ * ```ts
+ * import { payloadJson } from "@microcoap/codec/payload";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(payloadJson(new TextEncoder().encode('{"a":1}')), { a: 1 });
+ * ```
+ */
+export function payloadJson(payload: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(payload));
+}

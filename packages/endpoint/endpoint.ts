@@ -1,0 +1,1288 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * The CoAP message layer (RFC 7252 §4): one endpoint on one transport, both
+ * client and server.
+ *
+ * @module
+ */
+import {
+  CoapCode,
+  CoapDecodeError,
+  decode,
+  EMPTY_BYTES,
+  encode,
+  optionInfo,
+} from "@microcoap/codec";
+import type { CoapMessage, CoapOption, CoapType } from "@microcoap/codec";
+import { DedupFilter } from "@microcoap/dedup";
+import { systemClock } from "@microcoap/transport";
+import type {
+  Clock,
+  PeerAddress,
+  TimerHandle,
+  Transport,
+} from "@microcoap/transport";
+import { CoapClosedError, CoapResetError, CoapTimeoutError } from "./errors.ts";
+import {
+  maxTransmitWait,
+  resolveTransmissionParameters,
+} from "./parameters.ts";
+import type { TransmissionParameters } from "./parameters.ts";
+import { peerKey, tokenKey } from "./_keys.ts";
+
+/** A request as the application gives it; the endpoint adds message ID and token. */
+export interface RequestInit {
+  /** The method code, e.g. `CoapCode.GET`. */
+  readonly code: number;
+  /** The options. @default {[]} */
+  readonly options?: readonly CoapOption[];
+  /** The payload. @default {new Uint8Array(0)} */
+  readonly payload?: Uint8Array;
+}
+
+/** Options for {@linkcode CoapEndpoint.prototype.request}. */
+export interface EndpointRequestOptions {
+  /** Send as CON (with retransmission) or NON. @default {true} */
+  confirmable?: boolean;
+  /** Aborts the exchange: retransmission stops and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Use this token instead of a fresh random one (for observe re-registration). */
+  token?: Uint8Array;
+  /**
+   * Called for every response, the first one included. While it is set the
+   * exchange stays open after the first response (for observe
+   * notifications) until `signal` aborts.
+   */
+  onResponse?: (response: CoapMessage) => void;
+  /**
+   * How long to wait for the response once the request is known to have
+   * arrived (after the empty ACK of a CON) or was sent (NON), in ms.
+   *
+   * @default {EXCHANGE_LIFETIME for CON, MAX_TRANSMIT_WAIT for NON}
+   */
+  responseTimeout?: number;
+  /** Called with the request message (with its message ID) when it is first sent. */
+  onSent?: (message: CoapMessage) => void;
+}
+
+/**
+ * Retransmission progress that a chain of confirmable messages shares (see
+ * {@linkcode EndpointSendOptions.retransmission}). The endpoint updates it on
+ * every (re)transmission.
+ */
+export interface RetransmissionState {
+  /** Retransmissions so far; -1 before the first transmission. */
+  attempt: number;
+  /** The current retransmission timeout, in ms. */
+  timeout: number;
+  /** When the current timeout runs out, in clock time. */
+  due: number;
+}
+
+/** Options for {@linkcode CoapEndpoint.prototype.send}. */
+export interface EndpointSendOptions {
+  /** Stops retransmitting; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called when the peer rejects a NON message with RST (within NON_LIFETIME). */
+  onReset?: () => void;
+  /**
+   * For a CON that replaces an unacknowledged one (RFC 7641 §4.5.2: a newer
+   * notification takes over the retransmission counter and timeout of the
+   * one in flight, which the caller aborts): the state of the chain, starting
+   * as `{ attempt: -1, timeout: 0, due: 0 }`. A message sent with a state
+   * that has progressed counts as the next retransmission (timeout doubled);
+   * past MAX_RETRANSMIT it keeps the previous deadline.
+   */
+  retransmission?: RetransmissionState;
+}
+
+/** A message to send with {@linkcode CoapEndpoint.prototype.send}: the endpoint assigns the message ID. */
+export interface SendInit {
+  /** CON (retransmitted until ACKed) or NON. */
+  readonly type: "CON" | "NON";
+  /** The code. */
+  readonly code: number;
+  /** The token. @default {new Uint8Array(0)} */
+  readonly token?: Uint8Array;
+  /** The options. @default {[]} */
+  readonly options?: readonly CoapOption[];
+  /** The payload. @default {new Uint8Array(0)} */
+  readonly payload?: Uint8Array;
+}
+
+/** A request handed to the request handler. */
+export interface IncomingRequest {
+  /** The decoded request. */
+  readonly message: CoapMessage;
+  /** Who sent it. */
+  readonly peer: PeerAddress;
+}
+
+/** What a request handler answers with. */
+export interface ResponseInit {
+  /** The response code, e.g. `CoapCode.CONTENT`. */
+  readonly code: number;
+  /** The options. @default {[]} */
+  readonly options?: readonly CoapOption[];
+  /** The payload. @default {new Uint8Array(0)} */
+  readonly payload?: Uint8Array;
+}
+
+/**
+ * Handles one request. Returning `undefined` sends no response (a CON
+ * request is still acknowledged). A thrown error or rejection becomes 5.00.
+ */
+export type RequestHandler = (
+  request: IncomingRequest,
+) => ResponseInit | undefined | Promise<ResponseInit | undefined>;
+
+/** One event seen by the endpoint's logger. */
+export interface EndpointLogEvent {
+  /** What happened. */
+  readonly kind:
+    | "sent"
+    | "received"
+    | "malformed"
+    | "ignored"
+    | "handler-error"
+    | "transport-error";
+  /** The peer involved, when there is one. */
+  readonly peer?: PeerAddress;
+  /** The message, when it was decoded or is being sent. */
+  readonly message?: CoapMessage;
+  /** The error, for malformed input and failures. */
+  readonly error?: unknown;
+}
+
+/** Receives every message the endpoint sends and receives, and what it drops. */
+export type EndpointLogger = (event: EndpointLogEvent) => void;
+
+/** Options for {@linkcode CoapEndpoint}. */
+export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
+  /** Accept transmission parameters below the RFC floors. @default {false} */
+  force?: boolean;
+  /** The clock for timers. @default {systemClock} */
+  clock?: Clock;
+  /** Uniform randomness in [0, 1) for retransmission timeouts and initial message IDs. @default {Math.random} */
+  random?: () => number;
+  /** Random bytes for tokens. @default {crypto.getRandomValues} */
+  randomBytes?: (length: number) => Uint8Array;
+  /** Token length for new requests, 1 to 8 bytes. @default {4} */
+  tokenLength?: number;
+  /** The request handler; without one, requests get 4.04. */
+  handler?: RequestHandler;
+  /**
+   * How long a handler may take before the request is acknowledged with an
+   * empty ACK and the response follows as a separate CON, in ms.
+   *
+   * @default {500}
+   */
+  separateResponseDelay?: number;
+  /** The most requests handled at once; more get 5.03. @default {1024} */
+  maxPendingRequests?: number;
+  /** The most remembered incoming exchanges for duplicate detection. @default {100000} */
+  maxDedupEntries?: number;
+  /** The most peers whose message ID sequences are remembered. @default {10000} */
+  maxPeers?: number;
+  /**
+   * Whether an option number is understood; requests with an unrecognised
+   * critical option get 4.02 (RFC 7252 §5.4.1).
+   *
+   * @default {every option registered in @microcoap/codec}
+   */
+  isRecognizedOption?: (number: number) => boolean;
+  /** Sees every message sent and received. @default {undefined} */
+  logger?: EndpointLogger;
+}
+
+interface Transmission {
+  readonly key: string;
+  readonly peer: PeerAddress;
+  bytes: Uint8Array;
+  attempt: number;
+  timeout: number;
+  timer: TimerHandle;
+  carried?: RetransmissionState | undefined;
+  onAck(message: CoapMessage): void;
+  onReset(): void;
+  onTimeout(): void;
+}
+
+interface Exchange {
+  readonly key: string;
+  readonly peer: PeerAddress;
+  readonly peerKey: string;
+  readonly token: Uint8Array;
+  readonly init: RequestInit;
+  readonly options: EndpointRequestOptions;
+  readonly resolve: (message: CoapMessage) => void;
+  readonly reject: (reason: unknown) => void;
+  messageId: number;
+  tx: Transmission | undefined;
+  timer: TimerHandle | undefined;
+  holdsSlot: boolean;
+  answered: boolean;
+  done: boolean;
+  abort: (() => void) | undefined;
+}
+
+interface Slots {
+  active: number;
+  readonly queue: (() => void)[];
+}
+
+const RESPONSE_SUPPRESS_BITS = [0, 0, 2, 0, 8, 16, 0, 0];
+
+/**
+ * A CoAP endpoint: the message layer of RFC 7252 §4 over one transport,
+ * acting as client and server at once.
+ *
+ * It assigns message IDs and tokens, retransmits confirmable messages with
+ * exponential backoff, matches responses to requests by peer and token,
+ * acknowledges separate responses, answers pings, filters duplicates, limits
+ * outstanding requests per peer (NSTART) and dispatches requests to a handler
+ * with piggybacked or separate responses.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * const server = new CoapEndpoint(network.bind(), {
+ *   handler: () => ({ code: CoapCode.CONTENT, payload: new TextEncoder().encode("hi") }),
+ * });
+ * const client = new CoapEndpoint(network.bind());
+ * const response = await client.request(server.localAddress, { code: CoapCode.GET });
+ * assertEquals(response.code, CoapCode.CONTENT);
+ * assertEquals(new TextDecoder().decode(response.payload), "hi");
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export class CoapEndpoint implements AsyncDisposable {
+  #transport: Transport;
+  #params: TransmissionParameters;
+  #clock: Clock;
+  #random: () => number;
+  #randomBytes: (length: number) => Uint8Array;
+  #tokenLength: number;
+  #separateDelay: number;
+  #maxPending: number;
+  #maxPeers: number;
+  #recognized: (number: number) => boolean;
+  #logger: EndpointLogger | undefined;
+  #dedup: DedupFilter;
+  #handler: RequestHandler | undefined;
+  #messageIds = new Map<string, number>();
+  #transmissions = new Map<string, Transmission>();
+  #exchanges = new Map<string, Exchange>();
+  #nonResets = new Map<string, { at: number; onReset: () => void }>();
+  #slots = new Map<string, Slots>();
+  #pending = 0;
+  #closed = false;
+
+  /**
+   * Constructs a new endpoint on a transport and starts receiving.
+   *
+   * @param transport The transport to own; closed with the endpoint.
+   * @param options Transmission parameters, clock, randomness, limits, handler, logger.
+   * @throws {RangeError} When a parameter is out of range.
+   */
+  constructor(transport: Transport, options: CoapEndpointOptions = {}) {
+    this.#params = resolveTransmissionParameters(options, {
+      force: options.force ?? false,
+    });
+    this.#transport = transport;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#randomBytes = options.randomBytes ??
+      ((length) => crypto.getRandomValues(new Uint8Array(length)));
+    this.#tokenLength = options.tokenLength ?? 4;
+    if (
+      !Number.isInteger(this.#tokenLength) || this.#tokenLength < 1 ||
+      this.#tokenLength > 8
+    ) {
+      throw new RangeError(
+        `Cannot create endpoint: tokenLength is ${this.#tokenLength}, expected 1 to 8`,
+      );
+    }
+    this.#separateDelay = options.separateResponseDelay ?? 500;
+    this.#maxPending = positive(
+      "maxPendingRequests",
+      options.maxPendingRequests ?? 1024,
+    );
+    this.#maxPeers = positive("maxPeers", options.maxPeers ?? 10_000);
+    this.#recognized = options.isRecognizedOption ?? isRegistered;
+    this.#logger = options.logger;
+    this.#handler = options.handler;
+    const clock = this.#clock;
+    this.#dedup = new DedupFilter({
+      exchangeLifetime: this.#params.exchangeLifetime,
+      nonLifetime: this.#params.nonLifetime,
+      maxEntries: positive(
+        "maxDedupEntries",
+        options.maxDedupEntries ?? 100_000,
+      ),
+      now: () => clock.now(),
+    });
+    transport.listen({
+      onDatagram: (data, from) => this.#receive(data, from),
+      onError: (error) => this.#logger?.({ kind: "transport-error", error }),
+    });
+  }
+
+  /** The transport's local address. */
+  get localAddress(): PeerAddress {
+    return this.#transport.localAddress;
+  }
+
+  /** The transmission parameters in force. */
+  get parameters(): TransmissionParameters {
+    return this.#params;
+  }
+
+  /** The request handler (settable; `undefined` answers every request with 4.04). */
+  get handler(): RequestHandler | undefined {
+    return this.#handler;
+  }
+
+  set handler(handler: RequestHandler | undefined) {
+    this.#handler = handler;
+  }
+
+  /** The logger (settable). */
+  get logger(): EndpointLogger | undefined {
+    return this.#logger;
+  }
+
+  set logger(logger: EndpointLogger | undefined) {
+    this.#logger = logger;
+  }
+
+  /** Whether {@linkcode CoapEndpoint.prototype.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends a request and resolves with the first response (piggybacked,
+   * separate or NON). 4.xx and 5.xx are responses, not errors.
+   *
+   * @param peer Where to send it.
+   * @param init The method, options and payload.
+   * @param options CON/NON, abort signal, token, further responses, timeout.
+   * @returns The first response.
+   * @throws {CoapTimeoutError} When no acknowledgement or response arrives in time.
+   * @throws {CoapResetError} When the peer resets the request.
+   * @throws {CoapClosedError} When the endpoint is closed first.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { CoapCode } from "@microcoap/codec";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const network = new MemoryNetwork();
+   * await using server = new CoapEndpoint(network.bind());
+   * await using client = new CoapEndpoint(network.bind());
+   * const response = await client.request(server.localAddress, { code: CoapCode.GET });
+   * assertEquals(response.code, CoapCode.NOT_FOUND);
+   * ```
+   */
+  request(
+    peer: PeerAddress,
+    init: RequestInit,
+    options: EndpointRequestOptions = {},
+  ): Promise<CoapMessage> {
+    if (this.#closed) {
+      return Promise.reject(
+        new CoapClosedError("Cannot send request: the endpoint is closed"),
+      );
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const key = peerKey(peer);
+    const token = options.token ?? this.#newToken(key);
+    const exchangeKey = key + "|" + tokenKey(token);
+    if (this.#exchanges.has(exchangeKey)) {
+      return Promise.reject(
+        new RangeError(
+          "Cannot send request: the token is in use by another exchange",
+        ),
+      );
+    }
+    return new Promise<CoapMessage>((resolve, reject) => {
+      const exchange: Exchange = {
+        key: exchangeKey,
+        peer,
+        peerKey: key,
+        token,
+        init,
+        options,
+        resolve,
+        reject,
+        messageId: -1,
+        tx: undefined,
+        timer: undefined,
+        holdsSlot: false,
+        answered: false,
+        done: false,
+        abort: undefined,
+      };
+      this.#exchanges.set(exchangeKey, exchange);
+      if (signal) {
+        const onAbort = () => this.#finish(exchange, signal.reason, true);
+        signal.addEventListener("abort", onAbort, { once: true });
+        exchange.abort = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.#acquire(exchange);
+    });
+  }
+
+  /**
+   * Sends a message with a fresh message ID: CON is retransmitted until
+   * acknowledged; NON is sent once. Used for separate responses, observe
+   * notifications and requests that expect no response.
+   *
+   * @param peer Where to send it.
+   * @param init The message without its ID.
+   * @param options Abort signal, reset callback for NON.
+   * @returns For CON, the ACK (empty or piggybacked) once it arrives; for NON, `undefined` once sent.
+   * @throws {CoapTimeoutError} When a CON is never acknowledged.
+   * @throws {CoapResetError} When the peer resets a CON.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const network = new MemoryNetwork();
+   * await using a = new CoapEndpoint(network.bind());
+   * await using b = new CoapEndpoint(network.bind());
+   * // An unexpected CON response is rejected with RST.
+   * const sent = a.send(b.localAddress, { type: "CON", code: 0x45, token: new Uint8Array([9]) });
+   * const error = await sent.catch((e) => e);
+   * assertEquals(error.name, "CoapResetError");
+   * ```
+   */
+  send(
+    peer: PeerAddress,
+    init: SendInit,
+    options: EndpointSendOptions = {},
+  ): Promise<CoapMessage | undefined> {
+    if (this.#closed) {
+      return Promise.reject(
+        new CoapClosedError("Cannot send message: the endpoint is closed"),
+      );
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const key = peerKey(peer);
+    let message: CoapMessage;
+    let bytes: Uint8Array;
+    try {
+      message = {
+        type: init.type,
+        code: init.code,
+        messageId: this.#nextMessageId(key),
+        token: init.token ?? EMPTY_BYTES,
+        options: init.options ?? [],
+        payload: init.payload ?? EMPTY_BYTES,
+      };
+      bytes = encode(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (init.type === "NON") {
+      if (options.onReset) {
+        this.#rememberNon(key + "#" + message.messageId, options.onReset);
+      }
+      this.#sendBytes(bytes, peer, message);
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#stop(tx);
+        reject(signal!.reason);
+      };
+      const done = () => signal?.removeEventListener("abort", onAbort);
+      const tx = this.#transmit(peer, key, message, bytes, {
+        carried: options.retransmission,
+        onAck: (ack) => {
+          done();
+          resolve(ack);
+        },
+        onReset: () => {
+          done();
+          reject(
+            new CoapResetError(
+              `Cannot deliver message: ${describe(peer)} reset it`,
+            ),
+          );
+        },
+        onTimeout: () => {
+          done();
+          reject(
+            new CoapTimeoutError(
+              `Cannot deliver message: no acknowledgement from ${
+                describe(peer)
+              } after ${this.#params.maxRetransmit} retransmissions`,
+            ),
+          );
+        },
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Sends one message exactly as given (its own message ID and type), once,
+   * with no reliability or matching. For protocol tools and compatibility
+   * layers; prefer {@linkcode CoapEndpoint.prototype.request} and
+   * {@linkcode CoapEndpoint.prototype.send}.
+   *
+   * @param peer Where to send it.
+   * @param message The complete message.
+   * @returns The encoded bytes that were sent.
+   * @throws {TypeError} When the message type is invalid.
+   * @throws {RangeError} When a field is out of range.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using endpoint = new CoapEndpoint(new MemoryNetwork().bind());
+   * const bytes = endpoint.sendMessage({ hostname: "nowhere", port: 1 }, {
+   *   type: "NON",
+   *   code: 0x45,
+   *   messageId: 7,
+   *   token: new Uint8Array(0),
+   *   options: [],
+   *   payload: new Uint8Array(0),
+   * });
+   * assertEquals(bytes.length, 4);
+   * ```
+   */
+  sendMessage(peer: PeerAddress, message: CoapMessage): Uint8Array {
+    const bytes = encode(message);
+    this.#sendBytes(bytes, peer, message);
+    return bytes;
+  }
+
+  /**
+   * Checks that a peer is alive with an empty CON ("CoAP ping", RFC 7252
+   * §4.3), which it answers with RST.
+   *
+   * @param peer Whom to ping.
+   * @param options Abort signal.
+   * @returns The round-trip time in ms.
+   * @throws {CoapTimeoutError} When nothing answers.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assert } from "@std/assert";
+   *
+   * const network = new MemoryNetwork();
+   * await using a = new CoapEndpoint(network.bind());
+   * await using b = new CoapEndpoint(network.bind());
+   * assert((await a.ping(b.localAddress)) >= 0);
+   * ```
+   */
+  async ping(
+    peer: PeerAddress,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    const start = this.#clock.now();
+    try {
+      await this.send(peer, { type: "CON", code: CoapCode.EMPTY }, options);
+    } catch (error) {
+      if (!(error instanceof CoapResetError)) throw error;
+    }
+    return this.#clock.now() - start;
+  }
+
+  /**
+   * A fresh random token, unique among this endpoint's open exchanges with
+   * the peer.
+   *
+   * @param peer The peer the token is for.
+   * @returns The token.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using endpoint = new CoapEndpoint(new MemoryNetwork().bind());
+   * assertEquals(endpoint.newToken({ hostname: "a", port: 1 }).length, 4);
+   * ```
+   */
+  newToken(peer: PeerAddress): Uint8Array {
+    return this.#newToken(peerKey(peer));
+  }
+
+  /**
+   * Stops all exchanges (their promises reject with {@linkcode CoapClosedError})
+   * and closes the transport. Safe to call more than once.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assert } from "@std/assert";
+   *
+   * const endpoint = new CoapEndpoint(new MemoryNetwork().bind());
+   * await endpoint.close();
+   * assert(endpoint.closed);
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closed = new CoapClosedError(
+      "Cannot finish exchange: the endpoint was closed",
+    );
+    for (const exchange of [...this.#exchanges.values()]) {
+      this.#finish(exchange, closed, false);
+    }
+    for (const tx of [...this.#transmissions.values()]) {
+      this.#stop(tx);
+      tx.onTimeout = () => {};
+    }
+    this.#transmissions.clear();
+    for (const slots of this.#slots.values()) slots.queue.length = 0;
+    this.#slots.clear();
+    this.#nonResets.clear();
+    this.#dedup.clear();
+    await this.#transport.close();
+  }
+
+  /** Closes the endpoint. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- sending ---------------------------------------------------------------
+
+  #sendBytes(
+    bytes: Uint8Array,
+    peer: PeerAddress,
+    message: CoapMessage | undefined,
+  ): void {
+    if (this.#closed) return;
+    if (this.#logger) {
+      this.#logger(
+        message ? { kind: "sent", peer, message } : { kind: "sent", peer },
+      );
+    }
+    this.#transport.send(bytes, peer);
+  }
+
+  #nextMessageId(key: string): number {
+    let next = this.#messageIds.get(key);
+    if (next === undefined) {
+      if (this.#messageIds.size >= this.#maxPeers) {
+        const oldest = this.#messageIds.keys().next().value;
+        if (oldest !== undefined) this.#messageIds.delete(oldest);
+      }
+      next = Math.floor(this.#random() * 0x10000) & 0xffff;
+    }
+    // Skip IDs still in flight to this peer (possible only after 65536 sends).
+    for (
+      let i = 0;
+      i < 0x10000 && this.#transmissions.has(key + "#" + next);
+      i++
+    ) {
+      next = (next + 1) & 0xffff;
+    }
+    this.#messageIds.set(key, (next + 1) & 0xffff);
+    return next;
+  }
+
+  #newToken(key: string): Uint8Array {
+    for (;;) {
+      const token = this.#randomBytes(this.#tokenLength);
+      if (!this.#exchanges.has(key + "|" + tokenKey(token))) return token;
+    }
+  }
+
+  #transmit(
+    peer: PeerAddress,
+    key: string,
+    message: CoapMessage,
+    bytes: Uint8Array,
+    handlers: Pick<Transmission, "onAck" | "onReset" | "onTimeout" | "carried">,
+  ): Transmission {
+    const { ackTimeout, ackRandomFactor, maxRetransmit } = this.#params;
+    const tx: Transmission = {
+      key: key + "#" + message.messageId,
+      peer,
+      bytes,
+      attempt: 0,
+      timeout: ackTimeout * (1 + this.#random() * (ackRandomFactor - 1)),
+      timer: undefined,
+      ...handlers,
+    };
+    const carried = tx.carried;
+    const now = this.#clock.now();
+    let wait = tx.timeout;
+    if (carried !== undefined && carried.attempt >= 0) {
+      // Continues the backoff of the message this one replaces.
+      if (carried.attempt < maxRetransmit) {
+        tx.attempt = carried.attempt + 1;
+        tx.timeout = wait = carried.timeout * 2;
+      } else {
+        tx.attempt = carried.attempt;
+        tx.timeout = carried.timeout;
+        wait = Math.max(0, carried.due - now);
+      }
+    }
+    this.#transmissions.set(tx.key, tx);
+    this.#sendBytes(bytes, peer, message);
+    tx.timer = this.#clock.setTimeout(() => this.#retransmit(tx), wait);
+    if (carried !== undefined) {
+      carried.attempt = tx.attempt;
+      carried.timeout = tx.timeout;
+      carried.due = now + wait;
+    }
+    return tx;
+  }
+
+  #retransmit(tx: Transmission): void {
+    if (this.#transmissions.get(tx.key) !== tx) return;
+    if (tx.attempt >= this.#params.maxRetransmit) {
+      this.#transmissions.delete(tx.key);
+      tx.onTimeout();
+      return;
+    }
+    tx.attempt++;
+    tx.timeout *= 2;
+    if (this.#logger) {
+      this.#logger({ kind: "sent", peer: tx.peer, message: decode(tx.bytes) });
+    }
+    this.#transport.send(tx.bytes, tx.peer);
+    tx.timer = this.#clock.setTimeout(() => this.#retransmit(tx), tx.timeout);
+    if (tx.carried !== undefined) {
+      tx.carried.attempt = tx.attempt;
+      tx.carried.timeout = tx.timeout;
+      tx.carried.due = this.#clock.now() + tx.timeout;
+    }
+  }
+
+  #stop(tx: Transmission | undefined): void {
+    if (!tx) return;
+    this.#clock.clearTimeout(tx.timer);
+    if (this.#transmissions.get(tx.key) === tx) {
+      this.#transmissions.delete(tx.key);
+    }
+  }
+
+  #rememberNon(key: string, onReset: () => void): void {
+    const now = this.#clock.now();
+    // Sweep expired entries from the head (insertion order is time order).
+    for (const [k, entry] of this.#nonResets) {
+      if (
+        now - entry.at < this.#params.nonLifetime &&
+        this.#nonResets.size < this.#maxPeers
+      ) break;
+      this.#nonResets.delete(k);
+    }
+    this.#nonResets.set(key, { at: now, onReset });
+  }
+
+  // --- client exchanges ---------------------------------------------------------
+
+  #acquire(exchange: Exchange): void {
+    let slots = this.#slots.get(exchange.peerKey);
+    if (!slots) {
+      slots = { active: 0, queue: [] };
+      this.#slots.set(exchange.peerKey, slots);
+    }
+    if (slots.active < this.#params.nstart) {
+      slots.active++;
+      exchange.holdsSlot = true;
+      this.#start(exchange);
+    } else {
+      slots.queue.push(() => {
+        exchange.holdsSlot = true;
+        this.#start(exchange);
+      });
+    }
+  }
+
+  #release(exchange: Exchange): void {
+    if (!exchange.holdsSlot) return;
+    exchange.holdsSlot = false;
+    const slots = this.#slots.get(exchange.peerKey);
+    if (!slots) return;
+    for (;;) {
+      const next = slots.queue.shift();
+      if (!next) break;
+      next();
+      return;
+    }
+    slots.active--;
+    if (slots.active <= 0) this.#slots.delete(exchange.peerKey);
+  }
+
+  #start(exchange: Exchange): void {
+    if (exchange.done) {
+      this.#release(exchange);
+      return;
+    }
+    const { peer, peerKey: key, init, options } = exchange;
+    const confirmable = options.confirmable ?? true;
+    let message: CoapMessage;
+    let bytes: Uint8Array;
+    try {
+      message = {
+        type: confirmable ? "CON" : "NON",
+        code: init.code,
+        messageId: this.#nextMessageId(key),
+        token: exchange.token,
+        options: init.options ?? [],
+        payload: init.payload ?? EMPTY_BYTES,
+      };
+      bytes = encode(message);
+    } catch (error) {
+      this.#finish(exchange, error, false);
+      return;
+    }
+    exchange.messageId = message.messageId;
+    if (options.onSent) {
+      try {
+        options.onSent(message);
+      } catch (error) {
+        this.#logger?.({ kind: "handler-error", peer, message, error });
+      }
+    }
+    if (!confirmable) {
+      this.#rememberNon(key + "#" + message.messageId, () => {
+        this.#finish(
+          exchange,
+          new CoapResetError(
+            `Cannot get a response: ${describe(peer)} reset the request`,
+          ),
+          false,
+        );
+      });
+      this.#sendBytes(bytes, peer, message);
+      this.#awaitResponse(
+        exchange,
+        options.responseTimeout ?? maxTransmitWait(this.#params),
+      );
+      return;
+    }
+    exchange.tx = this.#transmit(peer, key, message, bytes, {
+      onAck: (ack) => {
+        exchange.tx = undefined;
+        if (ack.code === CoapCode.EMPTY) {
+          // Separate response follows; the interaction is no longer outstanding (§4.7).
+          this.#release(exchange);
+          this.#awaitResponse(
+            exchange,
+            options.responseTimeout ?? this.#params.exchangeLifetime,
+          );
+        } else if (tokenKey(ack.token) === tokenKey(exchange.token)) {
+          this.#deliver(exchange, ack);
+        }
+      },
+      onReset: () => {
+        exchange.tx = undefined;
+        this.#finish(
+          exchange,
+          new CoapResetError(
+            `Cannot get a response: ${describe(peer)} reset the request`,
+          ),
+          false,
+        );
+      },
+      onTimeout: () => {
+        exchange.tx = undefined;
+        this.#finish(
+          exchange,
+          new CoapTimeoutError(
+            `Cannot get a response: no acknowledgement from ${
+              describe(peer)
+            } after ${this.#params.maxRetransmit} retransmissions`,
+          ),
+          false,
+        );
+      },
+    });
+  }
+
+  #awaitResponse(exchange: Exchange, timeout: number): void {
+    if (exchange.done || exchange.answered) return;
+    exchange.timer = this.#clock.setTimeout(() => {
+      exchange.timer = undefined;
+      this.#finish(
+        exchange,
+        new CoapTimeoutError(
+          `Cannot get a response: none from ${describe(exchange.peer)} in time`,
+        ),
+        false,
+      );
+    }, timeout);
+  }
+
+  #deliver(exchange: Exchange, response: CoapMessage): void {
+    if (exchange.done) return;
+    // A response also acknowledges the request (the ACK may have been lost).
+    if (exchange.tx) {
+      this.#stop(exchange.tx);
+      exchange.tx = undefined;
+    }
+    this.#release(exchange);
+    if (exchange.timer !== undefined) {
+      this.#clock.clearTimeout(exchange.timer);
+      exchange.timer = undefined;
+    }
+    const { onResponse } = exchange.options;
+    const first = !exchange.answered;
+    exchange.answered = true;
+    if (first) exchange.resolve(response);
+    if (onResponse) {
+      try {
+        onResponse(response);
+      } catch (error) {
+        this.#logger?.({ kind: "handler-error", peer: exchange.peer, error });
+      }
+    } else {
+      this.#finish(exchange, undefined, false);
+    }
+  }
+
+  #finish(exchange: Exchange, error: unknown, aborted: boolean): void {
+    if (exchange.done) return;
+    exchange.done = true;
+    if (this.#exchanges.get(exchange.key) === exchange) {
+      this.#exchanges.delete(exchange.key);
+    }
+    if (exchange.tx) {
+      this.#stop(exchange.tx);
+      exchange.tx = undefined;
+    }
+    if (exchange.timer !== undefined) this.#clock.clearTimeout(exchange.timer);
+    exchange.abort?.();
+    this.#release(exchange);
+    if (!exchange.answered && (error !== undefined || aborted)) {
+      exchange.reject(error);
+    }
+  }
+
+  // --- receiving -------------------------------------------------------------
+
+  #receive(data: Uint8Array, from: PeerAddress): void {
+    if (this.#closed) return;
+    let message: CoapMessage;
+    try {
+      message = decode(data);
+    } catch (error) {
+      this.#malformed(error, from);
+      return;
+    }
+    if (this.#logger) this.#logger({ kind: "received", peer: from, message });
+    const code = message.code;
+    const codeClass = code >>> 5;
+    const key = peerKey(from);
+    if (code === CoapCode.EMPTY) this.#receiveEmpty(message, from, key);
+    else if (codeClass === 0) this.#receiveRequest(message, from, key);
+    else if (codeClass === 2 || codeClass === 4 || codeClass === 5) {
+      this.#receiveResponse(message, from, key);
+    } else if (message.type === "CON") {
+      // Reserved code classes are message format errors (§4.2): reject.
+      this.#sendEmpty("RST", message.messageId, from);
+    } else this.#ignore(from, message);
+  }
+
+  #malformed(error: unknown, from: PeerAddress): void {
+    this.#logger?.({ kind: "malformed", peer: from, error });
+    if (
+      error instanceof CoapDecodeError && error.type === 0 &&
+      error.messageId !== undefined &&
+      error.reason !== "bad-version" && error.reason !== "too-short"
+    ) {
+      // A malformed CON is rejected with RST (§4.2); other types are dropped.
+      this.#sendEmpty("RST", error.messageId, from);
+    }
+  }
+
+  #ignore(from: PeerAddress, message: CoapMessage): void {
+    this.#logger?.({ kind: "ignored", peer: from, message });
+  }
+
+  #sendEmpty(type: CoapType, messageId: number, to: PeerAddress): Uint8Array {
+    const message: CoapMessage = {
+      type,
+      code: 0,
+      messageId,
+      token: EMPTY_BYTES,
+      options: [],
+      payload: EMPTY_BYTES,
+    };
+    const bytes = encode(message);
+    this.#sendBytes(bytes, to, message);
+    return bytes;
+  }
+
+  #receiveEmpty(message: CoapMessage, from: PeerAddress, key: string): void {
+    switch (message.type) {
+      case "CON": // ping
+        this.#sendEmpty("RST", message.messageId, from);
+        return;
+      case "ACK": {
+        const tx = this.#transmissions.get(key + "#" + message.messageId);
+        if (!tx) return this.#ignore(from, message);
+        this.#stop(tx);
+        tx.onAck(message);
+        return;
+      }
+      case "RST": {
+        const txKey = key + "#" + message.messageId;
+        const tx = this.#transmissions.get(txKey);
+        if (tx) {
+          this.#stop(tx);
+          tx.onReset();
+          return;
+        }
+        const non = this.#nonResets.get(txKey);
+        if (non) {
+          this.#nonResets.delete(txKey);
+          non.onReset();
+          return;
+        }
+        return this.#ignore(from, message);
+      }
+      default: // An empty NON is a format error: dropped.
+        return this.#ignore(from, message);
+    }
+  }
+
+  #receiveResponse(message: CoapMessage, from: PeerAddress, key: string): void {
+    const type = message.type;
+    if (type === "ACK") {
+      const tx = this.#transmissions.get(key + "#" + message.messageId);
+      if (!tx) return this.#ignore(from, message);
+      this.#stop(tx);
+      tx.onAck(message);
+      return;
+    }
+    if (type === "RST") return this.#ignore(from, message);
+    const confirmable = type === "CON";
+    const seen = this.#dedup.check(
+      key,
+      message.messageId,
+      message.token,
+      confirmable,
+    );
+    if (seen.status === "replay") {
+      this.#sendBytes(seen.reply, from, undefined);
+      return;
+    }
+    if (seen.status !== "new") return this.#ignore(from, message);
+    const exchange = this.#exchanges.get(key + "|" + tokenKey(message.token));
+    if (!exchange || !this.#criticalOptionsRecognized(message)) {
+      // Unknown token, or a response we cannot process: reject a CON, ignore a NON.
+      if (confirmable) {
+        const reply = this.#sendEmpty("RST", message.messageId, from);
+        this.#dedup.setReply(key, message.messageId, reply);
+      } else this.#ignore(from, message);
+      return;
+    }
+    if (confirmable) {
+      const reply = this.#sendEmpty("ACK", message.messageId, from);
+      this.#dedup.setReply(key, message.messageId, reply);
+    }
+    this.#deliver(exchange, message);
+  }
+
+  #criticalOptionsRecognized(message: CoapMessage): boolean {
+    const options = message.options;
+    for (let i = 0; i < options.length; i++) {
+      const number = options[i]!.number;
+      if ((number & 1) === 1 && !this.#recognized(number)) return false;
+    }
+    return true;
+  }
+
+  #receiveRequest(message: CoapMessage, from: PeerAddress, key: string): void {
+    const type = message.type;
+    if (type === "ACK" || type === "RST") return this.#ignore(from, message);
+    const confirmable = type === "CON";
+    const seen = this.#dedup.check(
+      key,
+      message.messageId,
+      message.token,
+      confirmable,
+    );
+    if (seen.status === "replay") {
+      this.#sendBytes(seen.reply, from, undefined);
+      return;
+    }
+    if (seen.status !== "new") return this.#ignore(from, message);
+    if (!this.#criticalOptionsRecognized(message)) {
+      if (confirmable) {
+        this.#respond(message, from, key, { code: CoapCode.BAD_OPTION }, false);
+      } else {
+        this.#ignore(from, message);
+      }
+      return;
+    }
+    const handler = this.#handler;
+    if (!handler) {
+      this.#respond(message, from, key, { code: CoapCode.NOT_FOUND }, false);
+      return;
+    }
+    if (this.#pending >= this.#maxPending) {
+      this.#respond(
+        message,
+        from,
+        key,
+        { code: CoapCode.SERVICE_UNAVAILABLE },
+        false,
+      );
+      return;
+    }
+    let result: ResponseInit | undefined | Promise<ResponseInit | undefined>;
+    try {
+      result = handler({ message, peer: from });
+    } catch (error) {
+      this.#logger?.({ kind: "handler-error", peer: from, message, error });
+      this.#respond(message, from, key, {
+        code: CoapCode.INTERNAL_SERVER_ERROR,
+      }, false);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      this.#respond(message, from, key, result, false);
+      return;
+    }
+    this.#pending++;
+    let settled = false;
+    let separate = false;
+    const timer = confirmable
+      ? this.#clock.setTimeout(() => {
+        if (settled || this.#closed) return;
+        separate = true;
+        const ack = this.#sendEmpty("ACK", message.messageId, from);
+        this.#dedup.setReply(key, message.messageId, ack);
+      }, this.#separateDelay)
+      : undefined;
+    result.then(
+      (response) => {
+        settled = true;
+        this.#pending--;
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
+        this.#respond(message, from, key, response, separate);
+      },
+      (error) => {
+        settled = true;
+        this.#pending--;
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
+        this.#logger?.({ kind: "handler-error", peer: from, message, error });
+        this.#respond(message, from, key, {
+          code: CoapCode.INTERNAL_SERVER_ERROR,
+        }, separate);
+      },
+    );
+  }
+
+  #respond(
+    request: CoapMessage,
+    peer: PeerAddress,
+    key: string,
+    response: ResponseInit | undefined,
+    separate: boolean,
+  ): void {
+    if (this.#closed) return;
+    const confirmable = request.type === "CON";
+    if (response === undefined || suppressed(request, response.code)) {
+      if (confirmable && !separate) {
+        this.#dedup.setReply(
+          key,
+          request.messageId,
+          this.#sendEmpty("ACK", request.messageId, peer),
+        );
+      }
+      return;
+    }
+    const piggybacked = confirmable && !separate;
+    let message: CoapMessage;
+    let bytes: Uint8Array;
+    try {
+      message = {
+        type: piggybacked ? "ACK" : separate ? "CON" : "NON",
+        code: response.code,
+        messageId: piggybacked ? request.messageId : this.#nextMessageId(key),
+        token: request.token,
+        options: response.options ?? [],
+        payload: response.payload ?? EMPTY_BYTES,
+      };
+      bytes = encode(message);
+    } catch (error) {
+      this.#logger?.({ kind: "handler-error", peer, message: request, error });
+      if (response.code === CoapCode.INTERNAL_SERVER_ERROR) return;
+      this.#respond(request, peer, key, {
+        code: CoapCode.INTERNAL_SERVER_ERROR,
+      }, separate);
+      return;
+    }
+    if (piggybacked) {
+      this.#dedup.setReply(key, request.messageId, bytes);
+      this.#sendBytes(bytes, peer, message);
+    } else if (separate) {
+      this.#transmit(peer, key, message, bytes, {
+        onAck: () => {},
+        onReset: () => this.#logger?.({ kind: "ignored", peer, message }),
+        onTimeout: () => this.#logger?.({ kind: "ignored", peer, message }),
+      });
+    } else {
+      this.#sendBytes(bytes, peer, message);
+    }
+  }
+}
+
+/** Whether the request's No-Response option (RFC 7967) suppresses a response of this code. */
+function suppressed(request: CoapMessage, code: number): boolean {
+  const options = request.options;
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    if (option.number === 258) {
+      const value = option.value;
+      const bits = value.length === 0 ? 0 : value[value.length - 1]!;
+      return (bits & (RESPONSE_SUPPRESS_BITS[code >>> 5] ?? 0)) !== 0;
+    }
+    if (option.number > 258) break;
+  }
+  return false;
+}
+
+function isRegistered(number: number): boolean {
+  return optionInfo(number) !== undefined;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create endpoint: ${name} is ${value}, expected a positive integer`,
+    );
+  }
+  return value;
+}
+
+function describe(peer: PeerAddress): string {
+  return peer.hostname.includes(":")
+    ? `[${peer.hostname}]:${peer.port}`
+    : `${peer.hostname}:${peer.port}`;
+}

@@ -1,0 +1,843 @@
+// Copyright 2026 the microcoap authors. MIT license.
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertInstanceOf,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
+import { CoapCode, decode, encode } from "@microcoap/codec";
+import type { CoapMessage } from "@microcoap/codec";
+import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+import type {
+  PeerAddress,
+  Transport,
+  TransportReceiver,
+} from "@microcoap/transport";
+import {
+  CoapClosedError,
+  CoapEndpoint,
+  CoapResetError,
+  CoapTimeoutError,
+} from "./mod.ts";
+import type { CoapEndpointOptions, IncomingRequest } from "./mod.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array) => new TextDecoder().decode(b);
+
+interface Sent {
+  at: number;
+  to: PeerAddress;
+  message: CoapMessage;
+  bytes: Uint8Array;
+}
+
+/** Wraps a transport and records every datagram it sends. */
+function tap(transport: Transport, clock: FakeClock, log: Sent[]): Transport {
+  return {
+    get localAddress() {
+      return transport.localAddress;
+    },
+    listen: (receiver: TransportReceiver) => transport.listen(receiver),
+    send(data: Uint8Array, to: PeerAddress) {
+      log.push({
+        at: clock.now(),
+        to,
+        message: decode(data),
+        bytes: data.slice(),
+      });
+      transport.send(data, to);
+    },
+    close: () => transport.close(),
+    [Symbol.asyncDispose]: () => transport.close(),
+  };
+}
+
+/** A raw peer: a transport with a queue of what it received. */
+function rawPeer(network: MemoryNetwork) {
+  const transport = network.bind();
+  const received: {
+    message: CoapMessage;
+    from: PeerAddress;
+    bytes: Uint8Array;
+  }[] = [];
+  transport.listen({
+    onDatagram(data, from) {
+      received.push({ message: decode(data), from, bytes: data.slice() });
+    },
+  });
+  return { transport, received, address: transport.localAddress };
+}
+
+function setup(
+  options: { seed?: number; clientOptions?: CoapEndpointOptions } = {},
+) {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock, seed: options.seed ?? 1 });
+  const clientLog: Sent[] = [];
+  const serverLog: Sent[] = [];
+  const calls: IncomingRequest[] = [];
+  const server = new CoapEndpoint(tap(network.bind(), clock, serverLog), {
+    clock,
+    handler: (request) => {
+      calls.push(request);
+      return { code: CoapCode.CONTENT, payload: text("ok " + calls.length) };
+    },
+  });
+  const client = new CoapEndpoint(tap(network.bind(), clock, clientLog), {
+    clock,
+    random: () => 0,
+    ...options.clientOptions,
+  });
+  return { clock, network, client, server, clientLog, serverLog, calls };
+}
+
+async function settle<T>(
+  clock: FakeClock,
+  promise: Promise<T>,
+  limit = 600_000,
+) {
+  let outcome: { value?: T; error?: unknown } | undefined;
+  promise.then((value) => outcome = { value }, (error) => outcome = { error });
+  for (let t = 0; t < limit && !outcome; t += 100) await clock.tick(100);
+  return outcome;
+}
+
+Deno.test("request() gets a piggybacked response", async () => {
+  const { client, server, clientLog, serverLog, clock } = setup();
+  const response = await settle(
+    clock,
+    client.request(server.localAddress, { code: CoapCode.GET }),
+  );
+  assertEquals(str(response!.value!.payload), "ok 1");
+  assertEquals(serverLog.length, 1);
+  assertEquals(serverLog[0]!.message.type, "ACK");
+  assertEquals(
+    serverLog[0]!.message.messageId,
+    clientLog[0]!.message.messageId,
+  );
+  assertEquals(serverLog[0]!.message.token, clientLog[0]!.message.token);
+  assertEquals(clientLog[0]!.message.token.length, 4);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("request() retransmits on the RFC 7252 schedule, then times out", async () => {
+  for (const random of [0, 0.5, 0.999999]) {
+    const initial = 2000 * (1 + random * 0.5); // in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]
+    const clock = new FakeClock();
+    const network = new MemoryNetwork({ clock });
+    const log: Sent[] = [];
+    const silent = rawPeer(network);
+    const client = new CoapEndpoint(tap(network.bind(), clock, log), {
+      clock,
+      random: () => random,
+    });
+    const outcome = await settle(
+      clock,
+      client.request(silent.address, { code: CoapCode.GET }),
+    );
+    assertInstanceOf(outcome!.error, CoapTimeoutError);
+    const expected = [0, 1, 3, 7, 15].map((k) => k * initial);
+    assertEquals(log.length, expected.length);
+    log.forEach((s, i) => assertAlmostEquals(s.at, expected[i]!, 1e-6));
+    assertEquals(new Set(log.map((s) => s.message.messageId)).size, 1);
+    assertEquals(silent.received.length, 5);
+    await client.close();
+    await silent.transport.close();
+  }
+});
+
+Deno.test("request() rejects exactly after MAX_TRANSMIT_WAIT", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const silent = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock, random: () => 0 });
+  let error: unknown;
+  client.request(silent.address, { code: CoapCode.GET }).catch((e) =>
+    error = e
+  );
+  await clock.tick(62_000 - 1);
+  assertEquals(error, undefined);
+  await clock.tick(1);
+  assertInstanceOf(error, CoapTimeoutError);
+  await client.close();
+});
+
+Deno.test("transmission parameters are validated and overridable", async () => {
+  const network = new MemoryNetwork();
+  assertThrows(
+    () => new CoapEndpoint(network.bind(), { ackTimeout: 100 }),
+    RangeError,
+  );
+  assertThrows(
+    () => new CoapEndpoint(network.bind(), { ackRandomFactor: 0.5 }),
+    RangeError,
+  );
+  assertThrows(
+    () => new CoapEndpoint(network.bind(), { maxRetransmit: -1 }),
+    RangeError,
+  );
+  assertThrows(
+    () => new CoapEndpoint(network.bind(), { nstart: 0 }),
+    RangeError,
+  );
+  assertThrows(
+    () => new CoapEndpoint(network.bind(), { tokenLength: 9 }),
+    RangeError,
+  );
+  const clock = new FakeClock();
+  const log: Sent[] = [];
+  const silent = rawPeer(network);
+  const fast = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+    ackTimeout: 100,
+    ackRandomFactor: 1,
+    maxRetransmit: 2,
+    force: true,
+  });
+  const network2 = new MemoryNetwork({ clock });
+  void network2;
+  fast.request(silent.address, { code: CoapCode.GET }).catch(() => {});
+  await clock.tick(10_000);
+  assertEquals(log.map((s) => s.at), [0, 100, 300]);
+  await fast.close();
+});
+
+Deno.test("every CON exchange completes or times out under 30% loss both ways", async () => {
+  const { client, server, network, clock, calls } = setup({ seed: 7 });
+  network.setDefault({ loss: 0.3 });
+  const outcomes = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      settle(
+        clock,
+        client.request(server.localAddress, {
+          code: CoapCode.GET,
+          payload: text(String(i)),
+        }),
+        2_000_000,
+      )),
+  );
+  let ok = 0;
+  for (const outcome of outcomes) {
+    assert(outcome, "an exchange hung");
+    if (outcome.error !== undefined) {
+      assertInstanceOf(outcome.error, CoapTimeoutError);
+    } else ok++;
+  }
+  assert(ok > 30, `only ${ok} of 40 completed`);
+  // Each request was handled at most once despite retransmissions.
+  const handled = calls.map((c) => str(c.message.payload));
+  assertEquals(new Set(handled).size, handled.length);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("duplicated and reordered datagrams are handled once and replies replayed byte-identical", async () => {
+  const { server, network, clock, calls, serverLog } = setup();
+  const peer = rawPeer(network);
+  const request = encode({
+    type: "CON",
+    code: CoapCode.GET,
+    messageId: 0x1234,
+    token: new Uint8Array([1, 2, 3]),
+    options: [],
+    payload: new Uint8Array(0),
+  });
+  for (let i = 0; i < 3; i++) peer.transport.send(request, server.localAddress);
+  await clock.tick(10);
+  assertEquals(calls.length, 1);
+  assertEquals(peer.received.length, 3);
+  for (const r of peer.received) assertEquals(r.bytes, peer.received[0]!.bytes);
+  assertEquals(peer.received[0]!.message.type, "ACK");
+  // A NON duplicate is dropped without a second response.
+  const non = encode({
+    type: "NON",
+    code: CoapCode.GET,
+    messageId: 0x2000,
+    token: new Uint8Array([9]),
+    options: [],
+    payload: new Uint8Array(0),
+  });
+  peer.transport.send(non, server.localAddress);
+  peer.transport.send(non, server.localAddress);
+  await clock.tick(10);
+  assertEquals(calls.length, 2);
+  assertEquals(peer.received.length, 4);
+  assertEquals(peer.received[3]!.message.type, "NON");
+  // Same message ID, different token: a new exchange.
+  const reused = encode({ ...decode(request), token: new Uint8Array([7]) });
+  peer.transport.send(reused, server.localAddress);
+  await clock.tick(10);
+  assertEquals(calls.length, 3);
+  assertEquals(peer.received[4]!.message.token, new Uint8Array([7]));
+  assert(serverLog.length >= 3);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("request() works over a network that duplicates and reorders", async () => {
+  const { client, server, network, clock, calls } = setup({ seed: 3 });
+  network.setDefault({
+    duplicate: 0.5,
+    reorder: { probability: 0.5, delay: 30 },
+    delay: { min: 1, max: 50 },
+  });
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      settle(
+        clock,
+        client.request(server.localAddress, {
+          code: CoapCode.POST,
+          payload: text(String(i)),
+        }),
+      )),
+  );
+  for (const r of results) assert(r?.value, "every request got a response");
+  assertEquals(calls.length, 20);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("a reply from another peer or with an unknown token is ignored, and a CON one gets RST", async () => {
+  const { client, network, clock } = setup();
+  const server = rawPeer(network);
+  const spoofer = rawPeer(network);
+  const pending = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+    5000,
+  );
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  // Spoofed piggybacked ACK and CON response from another address.
+  spoofer.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      payload: text("evil"),
+    }),
+    client.localAddress,
+  );
+  spoofer.transport.send(
+    encode({
+      ...request,
+      type: "CON",
+      messageId: 77,
+      code: CoapCode.CONTENT,
+      payload: text("evil"),
+    }),
+    client.localAddress,
+  );
+  // Right peer, wrong token.
+  server.transport.send(
+    encode({
+      ...request,
+      type: "CON",
+      messageId: 78,
+      token: new Uint8Array([0xee]),
+      code: CoapCode.CONTENT,
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(
+    spoofer.received.map((r) => [r.message.type, r.message.messageId]),
+    [["RST", 77]],
+  );
+  assertEquals(server.received.at(-1)!.message.type, "RST");
+  assertEquals(server.received.at(-1)!.message.messageId, 78);
+  // The genuine response is delivered.
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      payload: text("good"),
+    }),
+    client.localAddress,
+  );
+  const outcome = await pending;
+  assertEquals(str(outcome!.value!.payload), "good");
+  await client.close();
+  await server.transport.close();
+  await spoofer.transport.close();
+});
+
+Deno.test("ping() resolves when the peer answers the empty CON with RST", async () => {
+  const { client, server, clock, serverLog } = setup();
+  const outcome = await settle(clock, client.ping(server.localAddress));
+  assertEquals(typeof outcome!.value, "number");
+  assertEquals(serverLog[0]!.message.type, "RST");
+  assertEquals(serverLog[0]!.message.code, 0);
+  const silent = rawPeer(new MemoryNetwork({ clock }));
+  void silent;
+  await client.close();
+  await server.close();
+});
+
+Deno.test("a slow handler gets an empty ACK and a separate CON response, which the client ACKs", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const serverLog: Sent[] = [];
+  const clientLog: Sent[] = [];
+  const server = new CoapEndpoint(tap(network.bind(), clock, serverLog), {
+    clock,
+    handler: () =>
+      new Promise((resolve) =>
+        clock.setTimeout(
+          () => resolve({ code: CoapCode.CONTENT, payload: text("late") }),
+          5000,
+        )
+      ),
+  });
+  const client = new CoapEndpoint(tap(network.bind(), clock, clientLog), {
+    clock,
+  });
+  const outcome = await settle(
+    clock,
+    client.request(server.localAddress, { code: CoapCode.GET }),
+  );
+  assertEquals(str(outcome!.value!.payload), "late");
+  const [ack, separate] = serverLog;
+  assertEquals(ack!.message.type, "ACK");
+  assertEquals(ack!.message.code, 0);
+  assertEquals(ack!.message.token.length, 0);
+  assertEquals(ack!.at, 500);
+  assertEquals(separate!.message.type, "CON");
+  assertEquals(separate!.message.token, clientLog[0]!.message.token);
+  assertNotEquals(separate!.message.messageId, clientLog[0]!.message.messageId);
+  const clientAck = clientLog[1]!.message;
+  assertEquals(clientAck.type, "ACK");
+  assertEquals(clientAck.code, 0);
+  assertEquals(clientAck.token.length, 0);
+  assertEquals(clientAck.options.length, 0);
+  assertEquals(clientAck.messageId, separate!.message.messageId);
+  // The client did not retransmit after the empty ACK, the server stops after the client's ACK.
+  await clock.tick(100_000);
+  assertEquals(clientLog.length, 2);
+  assertEquals(serverLog.length, 2);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("NSTART 1 queues a second request to the same peer until the first is answered", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  const first = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+    1000,
+  );
+  const second = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.PUT }),
+    1000,
+  );
+  await clock.tick(1);
+  assertEquals(server.received.length, 1);
+  const request = server.received[0]!.message;
+  server.transport.send(
+    encode({ ...request, type: "ACK", code: CoapCode.CONTENT }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(server.received.length, 2);
+  assertEquals(server.received[1]!.message.code, CoapCode.PUT);
+  assert((await first)!.value);
+  const put = server.received[1]!.message;
+  server.transport.send(
+    encode({ ...put, type: "ACK", code: CoapCode.CHANGED }),
+    client.localAddress,
+  );
+  assertEquals((await second)!.value!.code, CoapCode.CHANGED);
+  await client.close();
+  await server.transport.close();
+});
+
+Deno.test("NSTART 2 allows two outstanding requests; an empty ACK frees the slot", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock, nstart: 2 });
+  for (let i = 0; i < 3; i++) {
+    client.request(server.address, { code: CoapCode.GET }).catch(() => {});
+  }
+  await clock.tick(1);
+  assertEquals(server.received.length, 2);
+  server.transport.send(
+    encode({
+      ...server.received[0]!.message,
+      type: "ACK",
+      code: 0,
+      token: new Uint8Array(0),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(server.received.length, 3);
+  await client.close();
+  await server.transport.close();
+});
+
+Deno.test("requests without a handler get 4.04, NON requests a NON response", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = new CoapEndpoint(network.bind(), { clock });
+  const peer = rawPeer(network);
+  const base = {
+    code: CoapCode.GET,
+    token: new Uint8Array([5]),
+    options: [],
+    payload: new Uint8Array(0),
+  };
+  peer.transport.send(
+    encode({ ...base, type: "CON", messageId: 1 }),
+    server.localAddress,
+  );
+  peer.transport.send(
+    encode({ ...base, type: "NON", messageId: 2 }),
+    server.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.code]),
+    [["ACK", CoapCode.NOT_FOUND], ["NON", CoapCode.NOT_FOUND]],
+  );
+  assertEquals(peer.received[1]!.message.token, new Uint8Array([5]));
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("malformed CON gets RST, other malformed messages are dropped, and serving goes on", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  // CON with token length 9.
+  peer.transport.send(
+    new Uint8Array([0x49, 1, 0, 42, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    server.localAddress,
+  );
+  // NON with nibble 15 in an option.
+  peer.transport.send(
+    new Uint8Array([0x50, 1, 0, 43, 0xf1, 0]),
+    server.localAddress,
+  );
+  // Version 2 CON: silently ignored (§3).
+  peer.transport.send(new Uint8Array([0x80, 1, 0, 44]), server.localAddress);
+  // Too short.
+  peer.transport.send(new Uint8Array([0x40]), server.localAddress);
+  // Empty NON, reserved class 1 CON, request code in an ACK.
+  peer.transport.send(new Uint8Array([0x50, 0, 0, 45]), server.localAddress);
+  peer.transport.send(new Uint8Array([0x40, 0x21, 0, 46]), server.localAddress);
+  peer.transport.send(new Uint8Array([0x60, 0x01, 0, 47]), server.localAddress);
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.messageId]),
+    [["RST", 42], ["RST", 46]],
+  );
+  assertEquals(calls.length, 0);
+  peer.transport.send(
+    encode({
+      type: "CON",
+      code: CoapCode.GET,
+      messageId: 50,
+      token: new Uint8Array(0),
+      options: [],
+      payload: new Uint8Array(0),
+    }),
+    server.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(peer.received.at(-1)!.message.code, CoapCode.CONTENT);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("an unrecognised critical option gets 4.02, an elective one is ignored", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  const base = {
+    type: "CON" as const,
+    code: CoapCode.GET,
+    token: new Uint8Array(0),
+    payload: new Uint8Array(0),
+  };
+  peer.transport.send(
+    encode({
+      ...base,
+      messageId: 1,
+      options: [{ number: 2049, value: new Uint8Array([1]) }],
+    }),
+    server.localAddress,
+  );
+  peer.transport.send(
+    encode({
+      ...base,
+      messageId: 2,
+      options: [{ number: 2048, value: new Uint8Array([1]) }],
+    }),
+    server.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(peer.received.map((r) => r.message.code), [
+    CoapCode.BAD_OPTION,
+    CoapCode.CONTENT,
+  ]);
+  assertEquals(calls.length, 1);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("a handler that throws or rejects gets 5.00 and the endpoint keeps serving", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const errors: unknown[] = [];
+  let n = 0;
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    logger: (event) => {
+      if (event.kind === "handler-error") errors.push(event.error);
+    },
+    handler: () => {
+      n++;
+      if (n === 1) throw new Error("sync boom");
+      if (n === 2) return Promise.reject(new Error("async boom"));
+      return { code: CoapCode.CONTENT };
+    },
+  });
+  const client = new CoapEndpoint(network.bind(), { clock });
+  const codes = [];
+  for (let i = 0; i < 3; i++) {
+    codes.push(
+      (await settle(
+        clock,
+        client.request(server.localAddress, { code: CoapCode.GET }),
+      ))!.value!
+        .code,
+    );
+  }
+  assertEquals(codes, [
+    CoapCode.INTERNAL_SERVER_ERROR,
+    CoapCode.INTERNAL_SERVER_ERROR,
+    CoapCode.CONTENT,
+  ]);
+  assertEquals(errors.length, 2);
+  await client.close();
+  await server.close();
+});
+
+Deno.test("more pending requests than maxPendingRequests get 5.03", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    maxPendingRequests: 2,
+    handler: () => new Promise(() => {}),
+  });
+  const peer = rawPeer(network);
+  for (let i = 0; i < 3; i++) {
+    peer.transport.send(
+      encode({
+        type: "NON",
+        code: CoapCode.GET,
+        messageId: i,
+        token: new Uint8Array([i]),
+        options: [],
+        payload: new Uint8Array(0),
+      }),
+      server.localAddress,
+    );
+  }
+  await clock.tick(1);
+  assertEquals(peer.received.map((r) => r.message.code), [
+    CoapCode.SERVICE_UNAVAILABLE,
+  ]);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("No-Response suppresses the chosen response classes (RFC 7967)", async () => {
+  const { server, network, clock } = setup();
+  const peer = rawPeer(network);
+  const send = (type: "CON" | "NON", messageId: number, value: number[]) =>
+    peer.transport.send(
+      encode({
+        type,
+        code: CoapCode.GET,
+        messageId,
+        token: new Uint8Array([1]),
+        options: [{ number: 258, value: new Uint8Array(value) }],
+        payload: new Uint8Array(0),
+      }),
+      server.localAddress,
+    );
+  send("NON", 1, [2]); // suppress 2.xx: nothing
+  send("CON", 2, [2]); // suppress 2.xx on CON: empty ACK
+  send("NON", 3, [8]); // suppress 4.xx only: 2.05 sent
+  send("NON", 4, []); // no suppression
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.code]),
+    [["ACK", 0], ["NON", CoapCode.CONTENT], ["NON", CoapCode.CONTENT]],
+  );
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("abort stops retransmission and rejects with the signal's reason", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const silent = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock, random: () => 0 });
+  const controller = new AbortController();
+  const outcome = settle(
+    clock,
+    client.request(silent.address, { code: CoapCode.GET }, {
+      signal: controller.signal,
+    }),
+  );
+  await clock.tick(2500);
+  controller.abort(new Error("stop"));
+  assertEquals(((await outcome)!.error as Error).message, "stop");
+  const before = silent.received.length;
+  await clock.tick(100_000);
+  assertEquals(silent.received.length, before);
+  await client.close();
+});
+
+Deno.test("a reset request rejects with CoapResetError", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  const outcome = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+  );
+  await clock.tick(1);
+  server.transport.send(
+    encode({
+      ...server.received[0]!.message,
+      type: "RST",
+      code: 0,
+      token: new Uint8Array(0),
+    }),
+    client.localAddress,
+  );
+  assertInstanceOf((await outcome)!.error, CoapResetError);
+  await client.close();
+});
+
+Deno.test("onResponse receives notifications until the signal aborts", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  const seen: string[] = [];
+  const controller = new AbortController();
+  const first = client.request(server.address, { code: CoapCode.GET }, {
+    signal: controller.signal,
+    onResponse: (r) => seen.push(str(r.payload)),
+  });
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      payload: text("a"),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(str((await first).payload), "a");
+  server.transport.send(
+    encode({
+      ...request,
+      type: "CON",
+      messageId: 900,
+      code: CoapCode.CONTENT,
+      payload: text("b"),
+    }),
+    client.localAddress,
+  );
+  server.transport.send(
+    encode({
+      ...request,
+      type: "NON",
+      messageId: 901,
+      code: CoapCode.CONTENT,
+      payload: text("c"),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(seen, ["a", "b", "c"]);
+  assertEquals(server.received.at(-1)!.message.type, "ACK");
+  controller.abort();
+  server.transport.send(
+    encode({
+      ...request,
+      type: "CON",
+      messageId: 902,
+      code: CoapCode.CONTENT,
+      payload: text("d"),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(seen, ["a", "b", "c"]);
+  assertEquals(server.received.at(-1)!.message.type, "RST");
+  await client.close();
+});
+
+Deno.test("close() rejects open exchanges with CoapClosedError and later calls fail", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const silent = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  const pending = client.request(silent.address, { code: CoapCode.GET });
+  const queued = client.request(silent.address, { code: CoapCode.GET });
+  await client.close();
+  await assertRejects(() => pending, CoapClosedError);
+  await assertRejects(() => queued, CoapClosedError);
+  await assertRejects(
+    () => client.request(silent.address, { code: 1 }),
+    CoapClosedError,
+  );
+  await client.close();
+  await clock.tick(1); // lets the network deliver what is in flight
+  assertEquals(clock.pending, 0);
+});
+
+Deno.test("send() delivers a CON notification and resolves on the ACK", async () => {
+  const { client, server, clock } = setup();
+  const token = client.newToken(server.localAddress);
+  const seen: CoapMessage[] = [];
+  const controller = new AbortController();
+  client.request(server.localAddress, { code: CoapCode.GET }, {
+    token,
+    signal: controller.signal,
+    onResponse: (r) => seen.push(r),
+  }).catch(() => {});
+  await clock.tick(1);
+  const ack = await settle(
+    clock,
+    server.send(client.localAddress, {
+      type: "CON",
+      code: CoapCode.CONTENT,
+      token,
+    }),
+  );
+  assertEquals(ack!.value!.type, "ACK");
+  assertEquals(seen.length, 2);
+  controller.abort();
+  await client.close();
+  await server.close();
+});
