@@ -59,28 +59,46 @@ export interface TransportReceiver {
 
 /**
  * A datagram transport: sends bytes to peers and delivers received datagrams
- * with their sender's address. Closing is idempotent.
+ * with their sender's address. Implementations in this package: UDP
+ * (`bindUdp`, `bindDenoUdp`), the in-memory `MemoryNetwork` and the custom
+ * socket adapter (`socketAdapter`). They share these behaviours: datagrams
+ * that arrive before the first `listen()` are kept (up to 32) and delivered
+ * once it is called; `send` after `close()` does nothing; closing is
+ * idempotent.
  *
  * @example Usage
  * ```ts
- * import { FakeClock } from "@microcoap/transport";
- * import type { Transport } from "@microcoap/transport";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import type { PeerAddress, Transport } from "@microcoap/transport";
  * import { assertEquals } from "@std/assert";
  *
- * const network = new MemoryNetwork();
+ * const clock = new FakeClock();
+ * const network = new MemoryNetwork({ clock });
  * const a: Transport = network.bind();
+ * const b: Transport = network.bind();
+ * const senders: PeerAddress[] = [];
+ * b.listen({ onDatagram: (_data, from) => senders.push(from) });
+ * a.send(new Uint8Array([0x40, 0, 0, 1]), b.localAddress);
+ * await clock.tick(0);
+ * assertEquals(senders, [a.localAddress]);
  * await a.close();
- * assertEquals(typeof a.localAddress.port, "number");
+ * await b.close();
  * ```
  */
 export interface Transport extends AsyncDisposable {
   /** The local address the transport is bound to. */
   readonly localAddress: PeerAddress;
-  /** Sets the receiver for incoming datagrams (one at a time; replaces any earlier). */
+  /**
+   * Sets the receiver for incoming datagrams (one at a time; replaces any
+   * earlier). Throws a TypeError when `receiver` has no `onDatagram` method.
+   */
   listen(receiver: TransportReceiver): void;
   /**
-   * Sends one datagram. Never throws for network conditions: failures go to
-   * the receiver's `onError`.
+   * Sends one datagram, fire-and-forget. Never throws for network conditions
+   * or bad addresses: failures go to the receiver's `onError` (as a
+   * `TransportError` with the peer). Throws a TypeError only when `data` is
+   * not a Uint8Array. Do not modify `data` afterwards: a transport may read
+   * it after `send` returns.
    */
   send(data: Uint8Array, to: PeerAddress): void;
   /** Stops receiving and releases the socket. Safe to call more than once. */

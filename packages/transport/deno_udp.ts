@@ -1,0 +1,425 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * UDP on Deno's native datagram API, `Deno.listenDatagram`, which Deno
+ * offers only with `--unstable-net`. Elsewhere use `bindUdp` (`node:dgram`),
+ * which needs no flag.
+ *
+ * @module
+ */
+import {
+  checkDestination,
+  formatAddress,
+  normalizeHostname,
+} from "./_address.ts";
+import { ReceiverSlot } from "./_receiver_slot.ts";
+import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
+
+/**
+ * The part of Deno's unstable `Deno.DatagramConn` this transport uses,
+ * declared here so the code type-checks without the unstable type library.
+ */
+export interface DenoDatagramConn {
+  /** The bound address (`Deno.NetAddr` for UDP). */
+  readonly addr: object;
+  /** Resolves to the next datagram, read into `p`, and its sender. */
+  receive(p?: Uint8Array): Promise<[Uint8Array, object]>;
+  /** Sends a datagram; resolves to the number of bytes sent. */
+  send(
+    p: Uint8Array,
+    addr: { transport: "udp"; hostname: string; port: number },
+  ): Promise<number>;
+  /** Closes the socket; pending receives reject. */
+  close(): void;
+  /** Joins an IPv4 multicast group on the interface with that address. */
+  joinMulticastV4?(address: string, networkInterface: string): Promise<unknown>;
+  /** Joins an IPv6 multicast group on the interface with that index. */
+  joinMulticastV6?(address: string, networkInterface: number): Promise<unknown>;
+}
+
+type ListenDatagram = (options: {
+  transport: "udp";
+  hostname: string;
+  port: number;
+  reuseAddress: boolean;
+  loopback: boolean;
+}) => DenoDatagramConn;
+
+function listenDatagram(): ListenDatagram | undefined {
+  const deno = (globalThis as { Deno?: object }).Deno;
+  if (deno === undefined) return undefined;
+  const listen: unknown = Reflect.get(deno, "listenDatagram");
+  return typeof listen === "function"
+    ? (listen.bind(deno) as ListenDatagram)
+    : undefined;
+}
+
+/**
+ * Whether `Deno.listenDatagram` exists here (Deno run with
+ * `--unstable-net`), so that {@linkcode bindDenoUdp} can work.
+ *
+ * @returns `true` when the native datagram API is available.
+ *
+ * @example Usage
+ * ```ts
+ * import { isDenoUdpAvailable } from "@microcoap/transport/deno-udp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(isDenoUdpAvailable(), "listenDatagram" in Deno);
+ * ```
+ */
+export function isDenoUdpAvailable(): boolean {
+  return listenDatagram() !== undefined;
+}
+
+/** Multicast settings for {@linkcode bindDenoUdp}. */
+export interface DenoUdpMulticastOptions {
+  /** Groups to join: IPv4 (`"224.0.1.187"`) or IPv6 (`"ff02::fd"`). */
+  readonly groups: readonly string[];
+  /**
+   * For IPv4 groups: the address of the interface to join on.
+   *
+   * @default {"0.0.0.0"} the system's choice
+   */
+  readonly interface?: string;
+  /**
+   * For IPv6 groups: the index of the interface to join on.
+   *
+   * @default {0} the system's choice
+   */
+  readonly interfaceIndex?: number;
+  /**
+   * Whether multicast datagrams this socket sends are looped back to local
+   * listeners.
+   *
+   * @default {false}
+   */
+  readonly loopback?: boolean;
+}
+
+/** Options for {@linkcode bindDenoUdp}. */
+export interface BindDenoUdpOptions {
+  /**
+   * The local address to bind (`"::"` binds every IPv6 and IPv4 address).
+   *
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /**
+   * The local port; 0 picks a free ephemeral port.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * Sets `SO_REUSEADDR`.
+   *
+   * @default {false}
+   */
+  reuseAddress?: boolean;
+  /**
+   * Multicast groups to join.
+   *
+   * @default {undefined} none
+   */
+  multicast?: DenoUdpMulticastOptions;
+}
+
+const RECEIVE_BUFFER = 65536;
+const MAX_RECEIVE_FAILURES = 16;
+
+function isClosedError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "BadResource" || name === "Interrupted";
+}
+
+/**
+ * A {@linkcode Transport} on a `Deno.DatagramConn`, normally made by
+ * {@linkcode bindDenoUdp}. It behaves like `UdpTransport`: whole datagrams
+ * (read into a 64 KiB buffer, then copied to an exact-size `Uint8Array` the
+ * receiver owns), IPv4-mapped senders reported as IPv4, up to 32 datagrams
+ * kept until the first `listen()`, fire-and-forget `send` whose failures go
+ * to `onError` as a `TransportError`, sends after close ignored.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDenoUdp, isDenoUdpAvailable } from "@microcoap/transport/deno-udp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * if (isDenoUdpAvailable()) {
+ *   await using a = await bindDenoUdp({ hostname: "127.0.0.1" });
+ *   await using b = await bindDenoUdp({ hostname: "127.0.0.1" });
+ *   const received = new Promise<Uint8Array>((resolve) =>
+ *     b.listen({ onDatagram: (data) => resolve(data) })
+ *   );
+ *   a.send(new Uint8Array([1, 2]), b.localAddress);
+ *   assertEquals(await received, new Uint8Array([1, 2]));
+ * }
+ * ```
+ */
+export class DenoUdpTransport implements Transport {
+  #conn: DenoDatagramConn;
+  #localAddress: PeerAddress;
+  #slot = new ReceiverSlot();
+  #receiving: Promise<void>;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Takes over a bound datagram connection and starts receiving on it.
+   *
+   * @param conn The connection, from `Deno.listenDatagram({ transport: "udp" })`.
+   * @throws {TypeError} When `conn` does not look like a UDP DatagramConn.
+   */
+  constructor(conn: DenoDatagramConn) {
+    const addr = (conn as { addr?: { hostname?: unknown; port?: unknown } })
+      ?.addr;
+    if (
+      typeof conn?.receive !== "function" || typeof conn.send !== "function" ||
+      typeof addr?.hostname !== "string" || typeof addr.port !== "number"
+    ) {
+      throw new TypeError(
+        "Cannot create Deno UDP transport: conn is not a bound UDP DatagramConn",
+      );
+    }
+    this.#conn = conn;
+    this.#localAddress = {
+      hostname: normalizeHostname(addr.hostname),
+      port: addr.port,
+    };
+    this.#receiving = this.#receive();
+  }
+
+  /**
+   * The address the socket is bound to.
+   *
+   * @returns The local address.
+   */
+  get localAddress(): PeerAddress {
+    return this.#localAddress;
+  }
+
+  /**
+   * Sets the receiver (replacing any earlier one). Does nothing after close.
+   *
+   * @param receiver Gets datagrams and errors.
+   * @throws {TypeError} When `receiver` has no `onDatagram` method.
+   */
+  listen(receiver: TransportReceiver): void {
+    this.#slot.listen(receiver);
+  }
+
+  /**
+   * Sends one datagram, fire-and-forget; failures go to the receiver's
+   * `onError` with the peer. Do not modify `data` afterwards. Does nothing
+   * after close.
+   *
+   * @param data The datagram.
+   * @param to The peer.
+   * @throws {TypeError} When `data` is not a Uint8Array.
+   */
+  send(data: Uint8Array, to: PeerAddress): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError("Cannot send datagram: data must be a Uint8Array");
+    }
+    if (this.#slot.closed) return;
+    const problem = checkDestination(to);
+    if (problem !== undefined) {
+      this.#slot.error(badDestination(to, problem));
+      return;
+    }
+    try {
+      this.#conn.send(data, {
+        transport: "udp",
+        hostname: to.hostname,
+        port: to.port,
+      }).then(undefined, (error) => this.#sendFailed(error, to));
+    } catch (error) {
+      this.#sendFailed(error, to);
+    }
+  }
+
+  /**
+   * Stops receiving and closes the socket. Safe to call more than once.
+   *
+   * @returns A promise that resolves when the receive loop has ended.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /**
+   * Closes the socket, for `await using`.
+   *
+   * @returns A promise that resolves when closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.#slot.close();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by its owner.
+    }
+    await this.#receiving;
+  }
+
+  async #receive(): Promise<void> {
+    const buffer = new Uint8Array(RECEIVE_BUFFER);
+    let failures = 0;
+    while (!this.#slot.closed) {
+      let datagram: [Uint8Array, object];
+      try {
+        datagram = await this.#conn.receive(buffer);
+      } catch (error) {
+        if (this.#slot.closed) return;
+        if (isClosedError(error)) break;
+        this.#slot.error(
+          toTransportError(
+            error,
+            `Cannot receive on UDP socket ${formatAddress(this.#localAddress)}`,
+          ),
+        );
+        // A socket that only fails is broken: stop rather than spin.
+        if (++failures >= MAX_RECEIVE_FAILURES) break;
+        continue;
+      }
+      failures = 0;
+      const [view, from] = datagram;
+      const { hostname, port } = from as { hostname: string; port: number };
+      this.#slot.deliver(view.slice(), {
+        hostname: normalizeHostname(hostname),
+        port,
+      });
+    }
+    // The socket went away under us: behave as closed.
+    this.#slot.close();
+  }
+
+  #sendFailed(error: unknown, to: PeerAddress): void {
+    if (this.#slot.closed) return;
+    this.#slot.error(
+      toTransportError(
+        error,
+        `Cannot send datagram to ${formatAddress(to)}`,
+        to,
+      ),
+    );
+  }
+}
+
+/**
+ * Binds a UDP socket with `Deno.listenDatagram` and wraps it as a
+ * {@linkcode DenoUdpTransport}. Needs Deno with `--unstable-net`.
+ *
+ * @param options Where to bind, and socket options.
+ * @returns The bound transport.
+ * @throws {TypeError} When `Deno.listenDatagram` is unavailable (not Deno,
+ * or no `--unstable-net`), or an option has the wrong type.
+ * @throws {RangeError} When `port` is not an integer from 0 to 65535.
+ * @throws {TransportError} When the socket cannot be bound (code
+ * `"EADDRINUSE"`, `"EADDRNOTAVAIL"`, ...) or a group cannot be joined.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDenoUdp, isDenoUdpAvailable } from "@microcoap/transport/deno-udp";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * if (isDenoUdpAvailable()) {
+ *   await using transport = await bindDenoUdp({ hostname: "::1" });
+ *   assertEquals(transport.localAddress.hostname, "::1");
+ * } else {
+ *   await assertRejects(() => bindDenoUdp(), TypeError, "--unstable-net");
+ * }
+ * ```
+ */
+export async function bindDenoUdp(
+  options: BindDenoUdpOptions = {},
+): Promise<DenoUdpTransport> {
+  const listen = listenDatagram();
+  if (listen === undefined) {
+    throw new TypeError(
+      "Cannot bind Deno UDP socket: Deno.listenDatagram is not available, run Deno with --unstable-net or use bindUdp()",
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      "Cannot bind Deno UDP socket: options must be an object",
+    );
+  }
+  const {
+    hostname = "0.0.0.0",
+    port = 0,
+    reuseAddress = false,
+    multicast,
+  } = options;
+  if (typeof hostname !== "string" || hostname === "") {
+    throw new TypeError(
+      "Cannot bind Deno UDP socket: hostname must be a non-empty string",
+    );
+  }
+  if (
+    typeof port !== "number" || !(port >= 0 && port <= 65535) ||
+    Math.floor(port) !== port
+  ) {
+    throw new RangeError(
+      `Cannot bind Deno UDP socket: port is ${port}, expected an integer from 0 to 65535`,
+    );
+  }
+  if (typeof reuseAddress !== "boolean") {
+    throw new TypeError(
+      "Cannot bind Deno UDP socket: reuseAddress must be a boolean",
+    );
+  }
+  if (
+    multicast !== undefined &&
+    (multicast === null || typeof multicast !== "object" ||
+      !Array.isArray(multicast.groups) ||
+      !multicast.groups.every((group) => typeof group === "string"))
+  ) {
+    throw new TypeError(
+      "Cannot bind Deno UDP socket: multicast.groups must be an array of strings",
+    );
+  }
+  let conn: DenoDatagramConn;
+  try {
+    conn = listen({
+      transport: "udp",
+      hostname,
+      port,
+      reuseAddress,
+      loopback: multicast?.loopback ?? false,
+    });
+  } catch (error) {
+    throw toTransportError(
+      error,
+      `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
+    );
+  }
+  const transport = new DenoUdpTransport(conn);
+  try {
+    for (const group of multicast?.groups ?? []) {
+      try {
+        if (group.includes(":")) {
+          await conn.joinMulticastV6!(group, multicast?.interfaceIndex ?? 0);
+        } else {
+          await conn.joinMulticastV4!(group, multicast?.interface ?? "0.0.0.0");
+        }
+      } catch (error) {
+        throw toTransportError(
+          error,
+          `Cannot join multicast group ${group}`,
+          undefined,
+          "EINVAL",
+        );
+      }
+    }
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  return transport;
+}
