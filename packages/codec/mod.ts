@@ -31,3 +31,4 @@ export * from "./block.ts";
 export * from "./observe.ts";
 export * from "./content_format.ts";
 export * from "./uri.ts";
+export * from "./link_format.ts";
