@@ -1,0 +1,1454 @@
+// Copyright 2026 the microcoap authors. MIT license.
+/**
+ * {@linkcode CoapServer}: routes, piggybacked and separate responses, error
+ * mapping, resource discovery, observable resources and block-wise transfers.
+ *
+ * @module
+ */
+import {
+  CoapCode,
+  CoapOptionNumber,
+  ContentFormat,
+  decodeBlock,
+  decodeObserve,
+  EMPTY_BYTES,
+  encodeBlock,
+  encodeObserve,
+  getOption,
+  getOptions,
+  optionInfo,
+  uriPath,
+} from "@microcoap/codec";
+import type {
+  BlockValue,
+  CoapMessage,
+  CoapMethod,
+  CoapOption,
+  CoreLink,
+  LinkAttributeValue,
+} from "@microcoap/codec";
+import { CoapEndpoint } from "@microcoap/endpoint";
+import type {
+  CoapEndpointOptions,
+  EndpointLogEvent,
+  IncomingRequest,
+  ResponseInit,
+  TransmissionParameters,
+} from "@microcoap/endpoint";
+import { bindUdp, systemClock } from "@microcoap/transport";
+import type { Clock, PeerAddress, Transport } from "@microcoap/transport";
+import {
+  Block1Assembler,
+  etagOf,
+  ExpiringMap,
+  sliceBlock2,
+} from "./_blockwise.ts";
+import {
+  CONFIRMABLE_INTERVAL,
+  freshRetransmission,
+  nextSequence,
+  OBSERVE_MODULUS,
+  ObserverRegistry,
+} from "./_observe.ts";
+import type { Observer } from "./_observe.ts";
+import { buildResponse, uintOption } from "./_response.ts";
+import type { BuiltResponse, ServerResponse } from "./_response.ts";
+import { CoapRequest } from "./request.ts";
+import { methodName, Router } from "./router.ts";
+import type { MethodSelector, PathPattern, RouterEntry } from "./router.ts";
+import { wellKnownCore } from "./well_known_core.ts";
+
+export type { ServerResponse } from "./_response.ts";
+
+/**
+ * Handles requests to a route: gets the request, returns (or resolves to) a
+ * response description. Returning nothing sends the method's default success
+ * code. A throw or rejection becomes 5.00 (and is logged).
+ */
+export type RouteHandler = (
+  request: CoapRequest,
+) => ServerResponse | void | Promise<ServerResponse | void>;
+
+/** Options for a route: content negotiation, discovery attributes, observe. */
+export interface RouteOptions {
+  /**
+   * The request Content-Formats the route accepts. A request with another
+   * one, or with a payload and no Content-Format, gets 4.15.
+   *
+   * @default {any}
+   */
+  contentFormats?: readonly number[];
+  /**
+   * The Content-Formats the route can answer with. A request whose Accept
+   * is not among them gets 4.06 before the handler runs. (Whatever this says,
+   * a success response with a payload in another format than Accept asked
+   * for is replaced by 4.06.) Also the default `ct` link attribute.
+   *
+   * @default {any}
+   */
+  produces?: readonly number[];
+  /** Resource type(s), the `rt` link attribute. @default {none} */
+  rt?: string | readonly string[];
+  /** Interface description(s), the `if` link attribute. @default {none} */
+  if?: string | readonly string[];
+  /** Content-Format(s), the `ct` link attribute. @default {produces} */
+  ct?: number | readonly number[];
+  /** Estimated size, the `sz` link attribute. @default {none} */
+  sz?: number;
+  /** A human-readable title, the `title` link attribute. @default {none} */
+  title?: string;
+  /** Further link attributes. @default {{}} */
+  attributes?: Readonly<Record<string, LinkAttributeValue>>;
+  /**
+   * The link target to list for a pattern with parameters or a wildcard
+   * (those are not listed otherwise).
+   *
+   * @default {the pattern itself when it is literal}
+   */
+  href?: string;
+  /** Leave the route out of `/.well-known/core`. @default {false} */
+  hidden?: boolean;
+  /** GET (and FETCH) requests with Observe 0 register observers (RFC 7641). @default {false} */
+  observable?: boolean;
+  /** Send this route's notifications as confirmable messages. @default {false} */
+  confirmable?: boolean;
+}
+
+/** Options for {@linkcode CoapResource.notify}. */
+export interface NotifyOptions {
+  /** Send this notification as a confirmable message. @default {the route's `confirmable`} */
+  confirmable?: boolean;
+  /** Notify only the observers whose registering request passes this test. @default {all} */
+  filter?: (request: CoapRequest) => boolean;
+}
+
+/**
+ * A registered route: notify its observers, count them, remove it.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer } from "@microcoap/server";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = new CoapServer({ transport: new MemoryNetwork().bind() });
+ * const time = server.get("/time", () => ({ payload: "now" }), { observable: true });
+ * await server.listen();
+ * assertEquals(time.notify(), 0); // nobody observes yet
+ * ```
+ */
+export interface CoapResource {
+  /** The path pattern. */
+  readonly pattern: string;
+  /** The methods it answers (`"*"` for all). */
+  readonly methods: readonly CoapMethod[] | "*";
+  /** The current number of observers. */
+  readonly observers: number;
+  /**
+   * Sends every observer (that passes `options.filter`) a notification: the
+   * given response, or, without one, the handler's answer to the observer's
+   * registering request. A non-2.xx notification ends the observation.
+   *
+   * @param response What to send instead of re-running the handler.
+   * @param options Confirmable or not, which observers.
+   * @returns The number of observers notified.
+   */
+  notify(response?: ServerResponse, options?: NotifyOptions): number;
+  /** Removes the route and ends its observations. */
+  remove(): void;
+}
+
+/** Events for {@linkcode CoapServerOptions.logger}: the endpoint's, plus the server's own. */
+export interface ServerLogEvent {
+  /** What happened. */
+  readonly kind:
+    | EndpointLogEvent["kind"]
+    | "observer-added"
+    | "observer-removed"
+    | "transfer-expired";
+  /** The peer involved. */
+  readonly peer?: PeerAddress;
+  /** The message involved. */
+  readonly message?: CoapMessage;
+  /** The error, for failures. */
+  readonly error?: unknown;
+  /** The request path, for server events. */
+  readonly path?: string;
+  /** Why an observer was removed. */
+  readonly reason?: string;
+}
+
+/** Receives {@linkcode ServerLogEvent}s. */
+export type ServerLogger = (event: ServerLogEvent) => void;
+
+/** Options for {@linkcode CoapServer}. */
+export interface CoapServerOptions extends Partial<TransmissionParameters> {
+  /** Serve on this transport instead of binding a UDP socket (the server closes it). */
+  transport?: Transport;
+  /** The address to bind. @default {"0.0.0.0" ("::" with `ipv6`)} */
+  hostname?: string;
+  /** The UDP port to bind (0 picks a free one). @default {5683} */
+  port?: number;
+  /** Bind an IPv6 socket (dual-stack for the wildcard address). @default {false unless hostname has ":"} */
+  ipv6?: boolean;
+  /** Accept transmission parameters below the RFC floors. @default {false} */
+  force?: boolean;
+  /** The clock for timers. @default {systemClock} */
+  clock?: Clock;
+  /** Uniform randomness in [0, 1): retransmission timeouts, message IDs, initial Observe values. @default {Math.random} */
+  random?: () => number;
+  /** How long a handler may take before the response goes separately, in ms. @default {500} */
+  separateResponseDelay?: number;
+  /** The most requests handled at once; more get 5.03. @default {1024} */
+  maxPendingRequests?: number;
+  /** The most remembered exchanges for duplicate detection. @default {100000} */
+  maxDedupEntries?: number;
+  /** The most peers tracked by the message layer. @default {10000} */
+  maxPeers?: number;
+  /** The largest block size for block-wise transfers, 16 to 1024. @default {1024} */
+  blockSize?: number;
+  /** The largest request body reassembled from blocks, in bytes. @default {1048576} */
+  maxBodySize?: number;
+  /** The most unfinished block-wise transfers kept at once. @default {64} */
+  maxTransfers?: number;
+  /** The most observers at once; further registrations are answered without Observe. @default {1024} */
+  maxObservers?: number;
+  /** Serve `/.well-known/core`. @default {true} */
+  discovery?: boolean;
+  /**
+   * Critical option numbers the handlers understand beyond the ones the
+   * server does (requests with other unrecognised critical options get 4.02).
+   *
+   * @default {[]}
+   */
+  recognizedOptions?: readonly number[];
+  /** Sees the endpoint's events and the server's own. @default {undefined} */
+  logger?: ServerLogger;
+}
+
+interface RouteRecord {
+  readonly handler: RouteHandler;
+  readonly options: RouteOptions;
+  readonly pattern: PathPattern;
+  readonly methods: readonly CoapMethod[] | "*";
+  readonly observers: Set<Observer<RouteRecord>>;
+  entry: RouterEntry<RouteRecord> | undefined;
+}
+
+interface CachedResponse {
+  readonly code: number;
+  readonly options: CoapOption[];
+  readonly body: Uint8Array;
+  readonly szx: number;
+}
+
+/** Per-request context while it is handled. */
+interface Context {
+  readonly message: CoapMessage;
+  readonly peer: PeerAddress;
+  readonly peerKey: string;
+  readonly method: CoapMethod;
+  readonly route: RouteRecord;
+  readonly request: CoapRequest;
+  readonly block1: BlockValue | undefined;
+  readonly block2: BlockValue | undefined;
+  readonly observe: number | undefined;
+}
+
+// Registered critical options this server does not implement: OSCORE,
+// Q-Block1 and Q-Block2 (RFC 9177). Requests carrying them get 4.02.
+const UNSUPPORTED = new Set([9, 19, 31]);
+const BLOCK_NUMBERS = [CoapOptionNumber.BLOCK1, CoapOptionNumber.BLOCK2];
+const SZX_BY_SIZE = new Map(
+  [16, 32, 64, 128, 256, 512, 1024].map((size, szx) => [size, szx]),
+);
+
+/**
+ * A CoAP server: routes requests by method and path pattern to handlers that
+ * return plain response descriptions.
+ *
+ * - Quick handlers are answered piggybacked; slow ones get an empty ACK and a
+ *   separate response (after `separateResponseDelay`). NON requests get NON
+ *   responses; duplicates are answered from the retransmission filter.
+ * - 4.04 for unknown paths, 4.05 for another method, 4.02 for unrecognised
+ *   critical options, 4.15/4.06 for content formats a route does not take or
+ *   produce, 4.00 for malformed block options, 5.00 when a handler throws.
+ * - `/.well-known/core` lists the routes (RFC 6690), filtered by query.
+ * - Observable routes (RFC 7641): GET with Observe 0 registers; the
+ *   {@linkcode CoapResource} a route method returns sends notifications.
+ * - Block-wise transfers (RFC 7959): large responses are served in Block2
+ *   blocks, Block1 request bodies are reassembled before the handler runs.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, payloadText } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapServer({ transport: network.bind() });
+ * server.get("/hello/:name", (request) => ({ payload: `Hello, ${request.params.name}` }));
+ * const address = await server.listen();
+ *
+ * await using client = new CoapEndpoint(network.bind());
+ * const response = await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [
+ *     { number: 11, value: new TextEncoder().encode("hello") },
+ *     { number: 11, value: new TextEncoder().encode("world") },
+ *   ],
+ * });
+ * assertEquals(response.code, CoapCode.CONTENT);
+ * assertEquals(payloadText(response.payload), "Hello, world");
+ * ```
+ */
+export class CoapServer implements AsyncDisposable {
+  #options: CoapServerOptions;
+  #router = new Router<RouteRecord>();
+  #clock: Clock;
+  #random: () => number;
+  #szx: number;
+  #maxBodySize: number;
+  #maxTransfers: number;
+  #lifetime: number;
+  #logger: ServerLogger | undefined;
+  #endpoint: CoapEndpoint | undefined;
+  #listening: Promise<PeerAddress> | undefined;
+  #observers: ObserverRegistry<RouteRecord>;
+  #block1: Block1Assembler | undefined;
+  #responses: ExpiringMap<CachedResponse> | undefined;
+  #discovery: RouteRecord | undefined;
+  #closed = false;
+
+  /**
+   * Constructs a new server. Nothing is bound until {@linkcode CoapServer.prototype.listen}.
+   *
+   * @param options Transport or address, timing, limits, logger.
+   * @throws {RangeError} When a limit or the block size is out of range.
+   */
+  constructor(options: CoapServerOptions = {}) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger;
+    const blockSize = options.blockSize ?? 1024;
+    const szx = SZX_BY_SIZE.get(blockSize);
+    if (szx === undefined) {
+      throw new RangeError(
+        `Cannot create server: blockSize is ${blockSize}, expected 16, 32, 64, 128, 256, 512 or 1024`,
+      );
+    }
+    this.#szx = szx;
+    this.#maxBodySize = positive(
+      "maxBodySize",
+      options.maxBodySize ?? 1_048_576,
+    );
+    this.#maxTransfers = positive("maxTransfers", options.maxTransfers ?? 64);
+    this.#observers = new ObserverRegistry(
+      positive("maxObservers", options.maxObservers ?? 1024),
+    );
+    // Validated again by the endpoint; needed here for transfer lifetimes.
+    this.#lifetime = options.exchangeLifetime ?? 247_000;
+    if (options.discovery ?? true) {
+      this.#discovery = {
+        handler: (request) => ({
+          payload: wellKnownCore(this.links(), request.query),
+          contentFormat: ContentFormat.LINK_FORMAT,
+        }),
+        options: { produces: [ContentFormat.LINK_FORMAT] },
+        pattern: { source: "/.well-known/core", segments: [], literal: true },
+        methods: ["GET"],
+        observers: new Set(),
+        entry: undefined,
+      };
+    }
+  }
+
+  /** The bound address once listening. */
+  get address(): PeerAddress | undefined {
+    return this.#endpoint?.localAddress;
+  }
+
+  /** The message-layer endpoint once listening (for pings or requests from the server's port). */
+  get endpoint(): CoapEndpoint | undefined {
+    return this.#endpoint;
+  }
+
+  /** The number of registered observers across all routes. */
+  get observers(): number {
+    return this.#observers.size;
+  }
+
+  /** Whether {@linkcode CoapServer.prototype.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Adds a route.
+   *
+   * @param methods A method, a list of methods, or `"*"` for all.
+   * @param pattern The path pattern: literal segments, `:name` parameters, a final `*`.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes, observe.
+   * @returns The resource handle (for notifications).
+   * @throws {TypeError} When the pattern is malformed or already taken for a method.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * const items = server.route(["PUT", "POST"], "/items/:id", (request) => ({
+   *   payload: `stored ${request.params.id}`,
+   * }));
+   * assertEquals(items.methods, ["PUT", "POST"]);
+   * ```
+   */
+  route(
+    methods: MethodSelector,
+    pattern: string,
+    handler: RouteHandler,
+    options: RouteOptions = {},
+  ): CoapResource {
+    if (typeof handler !== "function") {
+      throw new TypeError(
+        `Cannot add route "${pattern}": handler is not a function`,
+      );
+    }
+    const list = methods === "*"
+      ? "*"
+      : Object.freeze(typeof methods === "string" ? [methods] : [...methods]);
+    const record: RouteRecord = {
+      handler,
+      options: { ...options },
+      pattern: undefined as unknown as PathPattern,
+      methods: list,
+      observers: new Set(),
+      entry: undefined,
+    };
+    const entry = this.#router.add(methods, pattern, record);
+    (record as { pattern: PathPattern }).pattern = entry.pattern;
+    record.entry = entry;
+    return this.#resource(record);
+  }
+
+  /**
+   * Adds a GET route.
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes, observe.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * const temperature = server.get("/temp", () => ({ payload: "21.5" }), { observable: true, rt: "temperature" });
+   * assertEquals(temperature.pattern, "/temp");
+   * ```
+   */
+  get(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("GET", pattern, handler, options);
+  }
+
+  /**
+   * Adds a POST route.
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.post("/items", () => ({ locationPath: "/items/1" })).methods, ["POST"]);
+   * ```
+   */
+  post(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("POST", pattern, handler, options);
+  }
+
+  /**
+   * Adds a PUT route.
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.put("/config", () => {}).methods, ["PUT"]);
+   * ```
+   */
+  put(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("PUT", pattern, handler, options);
+  }
+
+  /**
+   * Adds a DELETE route.
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Link attributes.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.delete("/items/:id", () => {}).methods, ["DELETE"]);
+   * ```
+   */
+  delete(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("DELETE", pattern, handler, options);
+  }
+
+  /**
+   * Adds a FETCH route (RFC 8132).
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes, observe.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.fetch("/query", () => {}).methods, ["FETCH"]);
+   * ```
+   */
+  fetch(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("FETCH", pattern, handler, options);
+  }
+
+  /**
+   * Adds a PATCH route (RFC 8132).
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.patch("/doc", () => {}).methods, ["PATCH"]);
+   * ```
+   */
+  patch(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("PATCH", pattern, handler, options);
+  }
+
+  /**
+   * Adds an iPATCH route (RFC 8132).
+   *
+   * @param pattern The path pattern.
+   * @param handler Answers the requests.
+   * @param options Content formats, link attributes.
+   * @returns The resource handle.
+   * @throws {TypeError} When the pattern is malformed or already taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * assertEquals(server.ipatch("/doc", () => {}).methods, ["IPATCH"]);
+   * ```
+   */
+  ipatch(
+    pattern: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): CoapResource {
+    return this.route("IPATCH", pattern, handler, options);
+  }
+
+  /**
+   * The links `/.well-known/core` lists: one per listed path (routes that
+   * are not `hidden`, with a literal pattern or an `href`), with the `rt`,
+   * `if`, `ct`, `sz`, `title`, `obs` and further attributes given at
+   * registration. Routes sharing a path are merged (the first one's
+   * attributes win).
+   *
+   * @returns The links, in registration order.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const server = new CoapServer();
+   * server.get("/temp", () => ({ payload: "21" }), { rt: "temperature", ct: 0, observable: true });
+   * server.get("/items/:id", () => {});
+   * assertEquals(server.links(), [
+   *   { href: "/temp", attributes: { rt: "temperature", ct: 0, obs: true } },
+   * ]);
+   * ```
+   */
+  links(): CoreLink[] {
+    const links = new Map<string, Record<string, LinkAttributeValue>>();
+    for (const { value: route } of this.#router.entries) {
+      const options = route.options;
+      if (options.hidden) continue;
+      const href = options.href ??
+        (route.pattern.literal ? route.pattern.source : undefined);
+      if (href === undefined) continue;
+      const attributes: Record<string, LinkAttributeValue> = {};
+      const set = (name: string, value: LinkAttributeValue | undefined) => {
+        if (value === undefined) return;
+        if (typeof value === "object" && value.length === 1) value = value[0]!;
+        attributes[name] = value;
+      };
+      set("rt", options.rt);
+      set("if", options.if);
+      set("ct", options.ct ?? options.produces);
+      set("sz", options.sz);
+      set("title", options.title);
+      if (options.observable) attributes.obs = true;
+      for (const [name, value] of Object.entries(options.attributes ?? {})) {
+        if (!(name in attributes)) attributes[name] = value;
+      }
+      const merged = links.get(href);
+      if (merged === undefined) links.set(href, attributes);
+      else {
+        for (const [name, value] of Object.entries(attributes)) {
+          if (!(name in merged)) merged[name] = value;
+        }
+      }
+    }
+    return [...links].map(([href, attributes]) => ({ href, attributes }));
+  }
+
+  /**
+   * Binds the transport (or takes the given one) and starts serving.
+   * Calling it again returns the same address.
+   *
+   * @returns The bound address.
+   * @throws {TransportError} When the socket cannot be bound.
+   * @throws {Error} When the server was closed.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { assertEquals } from "@std/assert";
+   *
+   * await using server = new CoapServer({ hostname: "127.0.0.1", port: 0 });
+   * const address = await server.listen();
+   * assertEquals(address.hostname, "127.0.0.1");
+   * ```
+   */
+  listen(): Promise<PeerAddress> {
+    if (this.#closed) {
+      return Promise.reject(new Error("Cannot listen: the server is closed"));
+    }
+    return this.#listening ??= this.#start();
+  }
+
+  async #start(): Promise<PeerAddress> {
+    const options = this.#options;
+    let transport = options.transport;
+    if (transport === undefined) {
+      const ipv6 = options.ipv6 ?? options.hostname?.includes(":") ?? false;
+      transport = await bindUdp({
+        hostname: options.hostname ?? (ipv6 ? "::" : "0.0.0.0"),
+        port: options.port ?? 5683,
+        family: ipv6 ? "IPv6" : "IPv4",
+      });
+      if (this.#closed) {
+        await transport.close();
+        throw new Error("Cannot listen: the server was closed while binding");
+      }
+    }
+    const logger = this.#logger;
+    const extra = new Set(options.recognizedOptions ?? []);
+    const endpoint = new CoapEndpoint(transport, {
+      ...pick(options),
+      clock: this.#clock,
+      random: this.#random,
+      isRecognizedOption: (number) =>
+        extra.has(number) ||
+        (optionInfo(number) !== undefined && !UNSUPPORTED.has(number)),
+      handler: (request) => this.#handle(request),
+      ...(logger ? { logger: (event: EndpointLogEvent) => logger(event) } : {}),
+    });
+    this.#endpoint = endpoint;
+    this.#lifetime = endpoint.parameters.exchangeLifetime;
+    this.#block1 = new Block1Assembler({
+      clock: this.#clock,
+      lifetime: this.#lifetime,
+      maxBodySize: this.#maxBodySize,
+      maxTransfers: this.#maxTransfers,
+      maxSzx: this.#szx,
+      onExpire: (key) =>
+        this.#logger?.({ kind: "transfer-expired", reason: key }),
+    });
+    this.#responses = new ExpiringMap(this.#clock, this.#lifetime);
+    return endpoint.localAddress;
+  }
+
+  /**
+   * Stops serving: ends every observation (without notifying), cancels
+   * timers and unfinished transfers, and releases the transport. Safe to
+   * call more than once.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer } from "@microcoap/server";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { assert } from "@std/assert";
+   *
+   * const server = new CoapServer({ transport: new MemoryNetwork().bind() });
+   * await server.listen();
+   * await server.close();
+   * assert(server.closed);
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const observer of [...this.#observers.values()]) {
+      this.#removeObserver(observer, "closed");
+    }
+    this.#observers.clear();
+    this.#block1?.clear();
+    this.#responses?.clear();
+    if (this.#listening) {
+      try {
+        await this.#listening;
+      } catch {
+        // Never bound: nothing to release.
+      }
+    } else if (this.#options.transport) await this.#options.transport.close();
+    await this.#endpoint?.close();
+  }
+
+  /** Closes the server. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- request handling --------------------------------------------------------
+
+  #handle(
+    incoming: IncomingRequest,
+  ): ResponseInit | undefined | Promise<ResponseInit | undefined> {
+    const { message, peer } = incoming;
+    const method = methodName(message.code);
+    // RFC 7252 §5.8: an unknown method code gets 4.05.
+    if (method === undefined) return { code: CoapCode.METHOD_NOT_ALLOWED };
+    // RFC 7252 §5.7.2: this is not a forward proxy.
+    if (
+      getOption(message, CoapOptionNumber.PROXY_URI) !== undefined ||
+      getOption(message, CoapOptionNumber.PROXY_SCHEME) !== undefined
+    ) {
+      return { code: CoapCode.PROXYING_NOT_SUPPORTED };
+    }
+    const path = uriPath(message);
+    let route: RouteRecord;
+    let params: Record<string, string> = {};
+    const match = this.#router.match(method, path);
+    if (match.status === "found") {
+      route = match.entry.value;
+      params = match.params;
+    } else if (
+      this.#discovery && path.length === 2 && path[0] === ".well-known" &&
+      path[1] === "core"
+    ) {
+      if (method !== "GET") return { code: CoapCode.METHOD_NOT_ALLOWED };
+      route = this.#discovery;
+    } else {
+      return {
+        code: match.status === "not-found"
+          ? CoapCode.NOT_FOUND
+          : CoapCode.METHOD_NOT_ALLOWED,
+      };
+    }
+
+    // Options this layer interprets: malformed ones are answered here.
+    const blocks: (BlockValue | undefined)[] = [];
+    for (const number of BLOCK_NUMBERS) {
+      const value = getOption(message, number);
+      if (value === undefined) {
+        blocks.push(undefined);
+        continue;
+      }
+      // RFC 7252 §5.4.3: a value of the wrong length is an unrecognised
+      // option (critical: 4.02); a reserved SZX is a malformed request.
+      if (value.length > 3) return { code: CoapCode.BAD_OPTION };
+      try {
+        blocks.push(decodeBlock(value));
+      } catch {
+        return { code: CoapCode.BAD_REQUEST };
+      }
+    }
+    const [block1, block2] = blocks;
+    const observeValue = getOption(message, CoapOptionNumber.OBSERVE);
+    let observe: number | undefined;
+    if (observeValue !== undefined && observeValue.length <= 3) {
+      observe = decodeObserve(observeValue);
+    }
+
+    const options = route.options;
+    const contentFormat = uint(message, CoapOptionNumber.CONTENT_FORMAT);
+    if (
+      options.contentFormats !== undefined &&
+      (contentFormat === undefined
+        ? message.payload.length > 0
+        : !options.contentFormats.includes(contentFormat))
+    ) {
+      return { code: CoapCode.UNSUPPORTED_CONTENT_FORMAT };
+    }
+    const accept = uint(message, CoapOptionNumber.ACCEPT);
+    if (
+      accept !== undefined && options.produces !== undefined &&
+      !options.produces.includes(accept)
+    ) {
+      return { code: CoapCode.NOT_ACCEPTABLE };
+    }
+
+    const peerKey = keyOf(peer);
+    const safe = method === "GET" || method === "FETCH";
+    // Further blocks of an unsafe method's large response come from the cache.
+    if (
+      !safe && block2 !== undefined && block2.num > 0 && block1 === undefined
+    ) {
+      const cached = this.#responses?.get(cacheKey(peerKey, message));
+      if (cached === undefined) {
+        return { code: CoapCode.REQUEST_ENTITY_INCOMPLETE };
+      }
+      return this.#serveBlock(
+        cached.code,
+        cached.options,
+        cached.body,
+        block2,
+        message,
+        cached.szx,
+      );
+    }
+
+    let payload = message.payload;
+    if (block1 !== undefined && this.#block1 !== undefined) {
+      const key = peerKey + "|" + method + "|" + path.join("/") + "|" +
+        getOptions(message, CoapOptionNumber.REQUEST_TAG).map(hex).join(",");
+      const result = this.#block1.receive(
+        key,
+        block1,
+        message.payload,
+        uint(message, CoapOptionNumber.SIZE1),
+      );
+      switch (result.status) {
+        case "continue":
+          return {
+            code: CoapCode.CONTINUE,
+            options: [{
+              number: CoapOptionNumber.BLOCK1,
+              value: encodeBlock(result.block),
+            }],
+          };
+        case "incomplete":
+          return { code: CoapCode.REQUEST_ENTITY_INCOMPLETE };
+        case "too-large":
+          return {
+            code: CoapCode.REQUEST_ENTITY_TOO_LARGE,
+            options: [uintOption(CoapOptionNumber.SIZE1, result.size1)],
+          };
+        case "bad-request":
+          return {
+            code: CoapCode.BAD_REQUEST,
+            payload: new TextEncoder().encode(result.reason),
+          };
+        case "busy":
+          return {
+            code: CoapCode.SERVICE_UNAVAILABLE,
+            options: [uintOption(CoapOptionNumber.MAX_AGE, result.retryAfter)],
+          };
+        case "complete":
+          payload = result.body;
+      }
+    } else if (payload.length > this.#maxBodySize) {
+      return {
+        code: CoapCode.REQUEST_ENTITY_TOO_LARGE,
+        options: [uintOption(CoapOptionNumber.SIZE1, this.#maxBodySize)],
+      };
+    }
+
+    // A GET for the same token without Observe ends an observation, unless
+    // it only asks for a further block of a notification (RFC 7641 §3.6).
+    if (
+      safe && observe === undefined &&
+      (block2 === undefined || block2.num === 0)
+    ) {
+      const existing = this.#observers.get(peerKey + "|" + hex(message.token));
+      if (existing) this.#removeObserver(existing, "request without Observe");
+    } else if (observe === 1) {
+      const existing = this.#observers.get(peerKey + "|" + hex(message.token));
+      if (existing) this.#removeObserver(existing, "deregistered");
+    }
+
+    const request = new CoapRequest({ message, peer, method, params, payload });
+    const context: Context = {
+      message,
+      peer,
+      peerKey,
+      method,
+      route,
+      request,
+      block1,
+      block2,
+      observe,
+    };
+    let result: ServerResponse | void | Promise<ServerResponse | void>;
+    try {
+      result = route.handler(request);
+    } catch (error) {
+      return this.#failed(context, error);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (description) => this.#finish(context, description),
+        (error) => this.#failed(context, error),
+      );
+    }
+    return this.#finish(context, result);
+  }
+
+  #failed(context: Context, error: unknown): ResponseInit {
+    this.#logger?.({
+      kind: "handler-error",
+      peer: context.peer,
+      message: context.message,
+      error,
+      path: context.request.path,
+    });
+    return { code: CoapCode.INTERNAL_SERVER_ERROR };
+  }
+
+  #finish(
+    context: Context,
+    description: ServerResponse | void,
+  ): ResponseInit | undefined {
+    if (this.#closed) return undefined;
+    let built: BuiltResponse;
+    try {
+      built = buildResponse(context.method, description);
+    } catch (error) {
+      return this.#failed(context, error);
+    }
+    const { message, route, method, block1, block2 } = context;
+    let { code } = built;
+    let options = built.options;
+    let body = built.payload;
+    const success = code >>> 5 === 2;
+    const accept = uint(message, CoapOptionNumber.ACCEPT);
+    if (
+      success && accept !== undefined && body.length > 0 &&
+      built.contentFormat !== accept
+    ) {
+      return { code: CoapCode.NOT_ACCEPTABLE };
+    }
+
+    const extra: CoapOption[] = [];
+    if (block1 !== undefined) {
+      extra.push({
+        number: CoapOptionNumber.BLOCK1,
+        value: encodeBlock({ num: block1.num, more: false, szx: block1.szx }),
+      });
+    }
+    const safe = method === "GET" || method === "FETCH";
+    // RFC 7641: a successful GET with Observe 0 on an observable route registers.
+    if (
+      context.observe === 0 && safe && route.options.observable && success &&
+      !this.#closed &&
+      (block2 === undefined || block2.num === 0)
+    ) {
+      const observer = this.#register(context, description ?? undefined, built);
+      if (observer) {
+        extra.push({
+          number: CoapOptionNumber.OBSERVE,
+          value: encodeObserve(observer.sequence),
+        });
+      }
+    }
+    // RFC 7252 §5.10.6.2: a GET naming the current ETag gets 2.03 Valid.
+    if (
+      code === CoapCode.CONTENT && method === "GET" && built.etag !== undefined
+    ) {
+      const etag = built.etag;
+      if (
+        getOptions(message, CoapOptionNumber.ETAG).some((tag) =>
+          sameBytes(tag, etag)
+        )
+      ) {
+        code = CoapCode.VALID;
+        body = EMPTY_BYTES;
+        options = options.filter((option) =>
+          option.number === CoapOptionNumber.ETAG ||
+          option.number === CoapOptionNumber.MAX_AGE
+        );
+      }
+    }
+    options = extra.length === 0 ? options : [...options, ...extra];
+    if (!success) return { code, options, payload: body };
+    const szx = Math.min(this.#szx, block2?.szx ?? 6);
+    if (!safe && body.length > 16 << szx) {
+      this.#responses?.set(cacheKey(context.peerKey, message), {
+        code,
+        options,
+        body,
+        szx,
+      });
+    }
+    return this.#serveBlock(code, options, body, block2, message, this.#szx);
+  }
+
+  /** Slices a success response for Block2; 4.02 when the block is past the end. */
+  #serveBlock(
+    code: number,
+    options: CoapOption[],
+    body: Uint8Array,
+    block2: BlockValue | undefined,
+    request: CoapMessage,
+    maxSzx: number,
+  ): ResponseInit {
+    const slice = sliceBlock2(body, block2, maxSzx);
+    if (slice === undefined) return { code: CoapCode.BAD_OPTION };
+    if (slice.block === undefined) return { code, options, payload: body };
+    const out = [...options];
+    out.push({
+      number: CoapOptionNumber.BLOCK2,
+      value: encodeBlock(slice.block),
+    });
+    const multiple = slice.block.num > 0 || slice.block.more;
+    if (
+      multiple && getOption({ options }, CoapOptionNumber.ETAG) === undefined
+    ) {
+      const contentFormat = uint({ options }, CoapOptionNumber.CONTENT_FORMAT);
+      out.push({
+        number: CoapOptionNumber.ETAG,
+        value: etagOf(code, contentFormat, body),
+      });
+    }
+    if (
+      (multiple && slice.block.num === 0) ||
+      getOption(request, CoapOptionNumber.SIZE2) !== undefined
+    ) {
+      out.push(uintOption(CoapOptionNumber.SIZE2, body.length));
+    }
+    return { code, options: out, payload: slice.payload };
+  }
+
+  // --- observe -----------------------------------------------------------------
+
+  #register(
+    context: Context,
+    description: ServerResponse | undefined,
+    built: BuiltResponse,
+  ): Observer<RouteRecord> | undefined {
+    const { peer, peerKey, message, route, request } = context;
+    const key = peerKey + "|" + hex(message.token);
+    const existing = this.#observers.get(key);
+    if (existing) this.#removeObserver(existing, "re-registered");
+    if (this.#observers.full(key)) return undefined;
+    const observer: Observer<RouteRecord> = {
+      key,
+      peer,
+      token: message.token.slice(),
+      request: message,
+      params: request.params,
+      route,
+      szx: Math.min(this.#szx, context.block2?.szx ?? 6),
+      sequence: Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
+      lastConfirmable: this.#clock.now(),
+      requested: 0,
+      sent: 0,
+      inFlight: undefined,
+      retransmission: freshRetransmission(),
+      refresh: undefined,
+      removed: false,
+    };
+    this.#observers.set(observer);
+    route.observers.add(observer);
+    this.#scheduleRefresh(observer, built.maxAge, description);
+    this.#logger?.({ kind: "observer-added", peer, path: request.path });
+    return observer;
+  }
+
+  #removeObserver(observer: Observer<RouteRecord>, reason: string): void {
+    if (observer.removed) return;
+    observer.removed = true;
+    this.#observers.delete(observer);
+    observer.route.observers.delete(observer);
+    observer.inFlight?.abort();
+    observer.inFlight = undefined;
+    if (observer.refresh !== undefined) {
+      this.#clock.clearTimeout(observer.refresh);
+    }
+    this.#logger?.({
+      kind: "observer-removed",
+      peer: observer.peer,
+      path: "/" + uriPath(observer.request).join("/"),
+      reason,
+    });
+  }
+
+  // RFC 7641 §4.3.1: keep the observer's copy fresh before Max-Age runs out.
+  #scheduleRefresh(
+    observer: Observer<RouteRecord>,
+    maxAge: number | undefined,
+    description: ServerResponse | undefined,
+  ): void {
+    if (observer.refresh !== undefined) {
+      this.#clock.clearTimeout(observer.refresh);
+    }
+    observer.refresh = undefined;
+    if (maxAge === undefined || maxAge <= 0 || observer.removed) return;
+    const ms = maxAge > 1 ? (maxAge - 1) * 1000 : 500;
+    observer.refresh = this.#clock.setTimeout(() => {
+      observer.refresh = undefined;
+      this.#notifyOne(observer, description, {});
+    }, ms);
+  }
+
+  #notify(
+    route: RouteRecord,
+    description: ServerResponse | undefined,
+    options: NotifyOptions,
+  ): number {
+    if (this.#closed) return 0;
+    let count = 0;
+    for (const observer of [...route.observers]) {
+      if (options.filter) {
+        let pass: boolean;
+        try {
+          pass = options.filter(this.#observerRequest(observer));
+        } catch (error) {
+          this.#logger?.({ kind: "handler-error", peer: observer.peer, error });
+          continue;
+        }
+        if (!pass) continue;
+      }
+      this.#notifyOne(observer, description, options);
+      count++;
+    }
+    return count;
+  }
+
+  #observerRequest(observer: Observer<RouteRecord>): CoapRequest {
+    return new CoapRequest({
+      message: observer.request,
+      peer: observer.peer,
+      method: methodName(observer.request.code)!,
+      params: observer.params,
+    });
+  }
+
+  #notifyOne(
+    observer: Observer<RouteRecord>,
+    description: ServerResponse | undefined,
+    options: NotifyOptions,
+  ): void {
+    const generation = ++observer.requested;
+    const deliver = (result: ServerResponse | void) =>
+      this.#sendNotification(
+        observer,
+        generation,
+        result ?? undefined,
+        options,
+        description,
+      );
+    if (description !== undefined) {
+      deliver(description);
+      return;
+    }
+    const request = this.#observerRequest(observer);
+    let result: ServerResponse | void | Promise<ServerResponse | void>;
+    try {
+      result = observer.route.handler(request);
+    } catch (error) {
+      this.#notificationFailed(observer, generation, error, options);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        deliver,
+        (error) =>
+          this.#notificationFailed(observer, generation, error, options),
+      );
+    } else deliver(result);
+  }
+
+  #notificationFailed(
+    observer: Observer<RouteRecord>,
+    generation: number,
+    error: unknown,
+    options: NotifyOptions,
+  ): void {
+    this.#logger?.({ kind: "handler-error", peer: observer.peer, error });
+    this.#sendNotification(
+      observer,
+      generation,
+      { code: CoapCode.INTERNAL_SERVER_ERROR },
+      options,
+      undefined,
+    );
+  }
+
+  #sendNotification(
+    observer: Observer<RouteRecord>,
+    generation: number,
+    result: ServerResponse | undefined,
+    options: NotifyOptions,
+    description: ServerResponse | undefined,
+  ): void {
+    const endpoint = this.#endpoint;
+    // Stale: a newer state has been sent already (handlers may finish out of order).
+    if (
+      observer.removed || this.#closed || !endpoint ||
+      generation < observer.sent
+    ) return;
+    observer.sent = generation;
+    let built: BuiltResponse;
+    try {
+      built = buildResponse(methodName(observer.request.code)!, result);
+    } catch (error) {
+      this.#logger?.({ kind: "handler-error", peer: observer.peer, error });
+      built = {
+        code: CoapCode.INTERNAL_SERVER_ERROR,
+        options: [],
+        payload: EMPTY_BYTES,
+        contentFormat: undefined,
+        etag: undefined,
+        maxAge: undefined,
+      };
+    }
+    const success = built.code >>> 5 === 2;
+    let sendOptions = built.options;
+    let payload = built.payload;
+    if (success) {
+      observer.sequence = nextSequence(observer.sequence);
+      sendOptions = [
+        ...sendOptions,
+        {
+          number: CoapOptionNumber.OBSERVE,
+          value: encodeObserve(observer.sequence),
+        },
+      ];
+      // A notification larger than a block goes as its first block (RFC 7959 §2.6).
+      const sliced = this.#serveBlock(
+        built.code,
+        sendOptions,
+        payload,
+        undefined,
+        observer.request,
+        observer.szx,
+      );
+      sendOptions = [...(sliced.options ?? [])];
+      payload = sliced.payload ?? EMPTY_BYTES;
+    }
+    const now = this.#clock.now();
+    const confirmable = options.confirmable ??
+      observer.route.options.confirmable ?? false;
+    const con = confirmable || observer.inFlight !== undefined ||
+      now - observer.lastConfirmable >= CONFIRMABLE_INTERVAL;
+    const init = {
+      type: con ? "CON" as const : "NON" as const,
+      code: built.code,
+      token: observer.token,
+      options: sendOptions,
+      payload,
+    };
+    if (!success) {
+      // A non-2.xx notification ends the observation (RFC 7641 §3.2).
+      this.#removeObserver(observer, "error notification");
+      endpoint.send(observer.peer, init).catch(() => {});
+      return;
+    }
+    this.#scheduleRefresh(observer, built.maxAge, description);
+    if (!con) {
+      endpoint.send(observer.peer, init, {
+        onReset: () => this.#removeObserver(observer, "reset"),
+      }).catch((error) =>
+        this.#logger?.({ kind: "transport-error", peer: observer.peer, error })
+      );
+      return;
+    }
+    // At most one confirmable in flight: a newer state replaces it and takes
+    // over its retransmission counter and timeout (RFC 7641 §4.5.2).
+    observer.inFlight?.abort();
+    const controller = new AbortController();
+    observer.inFlight = controller;
+    observer.lastConfirmable = now;
+    endpoint.send(observer.peer, init, {
+      signal: controller.signal,
+      retransmission: observer.retransmission,
+    }).then(
+      () => {
+        if (observer.inFlight !== controller) return;
+        observer.inFlight = undefined;
+        observer.retransmission = freshRetransmission();
+      },
+      (error) => {
+        if (controller.signal.aborted) return;
+        if (observer.inFlight === controller) observer.inFlight = undefined;
+        // Timed out or reset: the client is gone or no longer interested.
+        this.#removeObserver(
+          observer,
+          error instanceof Error && error.name === "CoapResetError"
+            ? "reset"
+            : "timeout",
+        );
+      },
+    );
+  }
+
+  #resource(record: RouteRecord): CoapResource {
+    const notify = (
+      response?: ServerResponse,
+      options: NotifyOptions = {},
+    ): number => this.#notify(record, response, options);
+    const remove = (): void => {
+      if (record.entry) this.#router.remove(record.entry);
+      record.entry = undefined;
+      for (const observer of [...record.observers]) {
+        this.#removeObserver(observer, "removed");
+      }
+    };
+    return Object.freeze({
+      pattern: record.pattern.source,
+      methods: record.methods,
+      get observers(): number {
+        return record.observers.size;
+      },
+      notify,
+      remove,
+    });
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create server: ${name} is ${value}, expected a positive integer`,
+    );
+  }
+  return value;
+}
+
+/** The endpoint options the server passes through. */
+function pick(options: CoapServerOptions): CoapEndpointOptions {
+  const out: Record<string, unknown> = {};
+  for (
+    const name of [
+      "ackTimeout",
+      "ackRandomFactor",
+      "maxRetransmit",
+      "nstart",
+      "exchangeLifetime",
+      "nonLifetime",
+      "force",
+      "separateResponseDelay",
+      "maxPendingRequests",
+      "maxDedupEntries",
+      "maxPeers",
+    ] as const
+  ) {
+    if (options[name] !== undefined) out[name] = options[name];
+  }
+  return out as CoapEndpointOptions;
+}
+
+function uint(
+  message: { readonly options: readonly CoapOption[] },
+  number: number,
+): number | undefined {
+  const value = getOption(message, number);
+  if (value === undefined || value.length > 4) return undefined;
+  let n = 0;
+  for (const byte of value) n = n * 256 + byte;
+  return n;
+}
+
+function keyOf(peer: PeerAddress): string {
+  return peer.hostname + "#" + peer.port;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+function cacheKey(peerKey: string, message: CoapMessage): string {
+  let key = peerKey + "|" + message.code;
+  for (const option of message.options) {
+    if (
+      option.number === CoapOptionNumber.URI_PATH ||
+      option.number === CoapOptionNumber.URI_QUERY
+    ) {
+      key += "|" + option.number + "=" + hex(option.value);
+    }
+  }
+  return key;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
