@@ -90,60 +90,91 @@ export interface CoapOptionInfo {
 /** The longest value the wire format can carry: 269 + 65535 bytes. */
 export const WIRE_MAX_OPTION_LENGTH = 65804;
 
-// number, name, format, min, max, repeatable (1 = yes)
-const ROWS: readonly [
-  number,
-  string,
-  CoapOptionFormat,
-  number,
-  number,
-  0 | 1,
-][] = [
-  [1, "If-Match", "opaque", 0, 8, 1],
-  [3, "Uri-Host", "string", 1, 255, 0],
-  [4, "ETag", "opaque", 1, 8, 1],
-  [5, "If-None-Match", "empty", 0, 0, 0],
-  [6, "Observe", "uint", 0, 3, 0],
-  [7, "Uri-Port", "uint", 0, 2, 0],
-  [8, "Location-Path", "string", 0, 255, 1],
-  [9, "OSCORE", "opaque", 0, 255, 0],
-  [11, "Uri-Path", "string", 0, 255, 1],
-  [12, "Content-Format", "uint", 0, 2, 0],
-  [14, "Max-Age", "uint", 0, 4, 0],
-  [15, "Uri-Query", "string", 0, 255, 1],
-  [16, "Hop-Limit", "uint", 1, 1, 0],
-  [17, "Accept", "uint", 0, 2, 0],
-  [19, "Q-Block1", "uint", 0, 3, 0],
-  [20, "Location-Query", "string", 0, 255, 1],
-  [23, "Block2", "uint", 0, 3, 0],
-  [27, "Block1", "uint", 0, 3, 0],
-  [28, "Size2", "uint", 0, 4, 0],
-  [31, "Q-Block2", "uint", 0, 3, 1],
-  [35, "Proxy-Uri", "string", 1, 1034, 0],
-  [39, "Proxy-Scheme", "string", 1, 255, 0],
-  [60, "Size1", "uint", 0, 4, 0],
-  [252, "Echo", "opaque", 1, 40, 0],
-  [258, "No-Response", "uint", 0, 1, 0],
-  [292, "Request-Tag", "opaque", 0, 8, 1],
+// The longest value of each registered option: the part of the registry
+// that encode() checks, kept apart so that a bundle of encode() leaves out
+// the names below.
+const MAX_LENGTHS: Readonly<Record<number, number>> = {
+  1: 8,
+  3: 255,
+  4: 8,
+  5: 0,
+  6: 3,
+  7: 2,
+  8: 255,
+  9: 255,
+  11: 255,
+  12: 2,
+  14: 4,
+  15: 255,
+  16: 1,
+  17: 2,
+  19: 3,
+  20: 255,
+  23: 3,
+  27: 3,
+  28: 4,
+  31: 3,
+  35: 1034,
+  39: 255,
+  60: 4,
+  252: 40,
+  258: 1,
+  292: 8,
+};
+
+// number, name, format, shortest value, repeatable (1 = yes)
+const ROWS: readonly [number, string, CoapOptionFormat, number, 0 | 1][] = [
+  [1, "If-Match", "opaque", 0, 1],
+  [3, "Uri-Host", "string", 1, 0],
+  [4, "ETag", "opaque", 1, 1],
+  [5, "If-None-Match", "empty", 0, 0],
+  [6, "Observe", "uint", 0, 0],
+  [7, "Uri-Port", "uint", 0, 0],
+  [8, "Location-Path", "string", 0, 1],
+  [9, "OSCORE", "opaque", 0, 0],
+  [11, "Uri-Path", "string", 0, 1],
+  [12, "Content-Format", "uint", 0, 0],
+  [14, "Max-Age", "uint", 0, 0],
+  [15, "Uri-Query", "string", 0, 1],
+  [16, "Hop-Limit", "uint", 1, 0],
+  [17, "Accept", "uint", 0, 0],
+  [19, "Q-Block1", "uint", 0, 0],
+  [20, "Location-Query", "string", 0, 1],
+  [23, "Block2", "uint", 0, 0],
+  [27, "Block1", "uint", 0, 0],
+  [28, "Size2", "uint", 0, 0],
+  [31, "Q-Block2", "uint", 0, 1],
+  [35, "Proxy-Uri", "string", 1, 0],
+  [39, "Proxy-Scheme", "string", 1, 0],
+  [60, "Size1", "uint", 0, 0],
+  [252, "Echo", "opaque", 1, 0],
+  [258, "No-Response", "uint", 0, 0],
+  [292, "Request-Tag", "opaque", 0, 1],
 ];
 
 const TABLE_SIZE = 293;
-const INFO: (CoapOptionInfo | undefined)[] = new Array(TABLE_SIZE);
 // Encode checks every option against this; a typed array keeps it one load.
 const MAX_LENGTH = new Int32Array(TABLE_SIZE).fill(WIRE_MAX_OPTION_LENGTH);
-for (const [number, name, format, minLength, maxLength, repeatable] of ROWS) {
-  INFO[number] = {
-    number,
-    name,
-    format,
-    minLength,
-    maxLength,
-    repeatable: repeatable === 1,
-    critical: isCritical(number),
-    unsafe: isUnsafe(number),
-    noCacheKey: isNoCacheKey(number),
-  };
-  MAX_LENGTH[number] = maxLength;
+for (const number in MAX_LENGTHS) MAX_LENGTH[number] = MAX_LENGTHS[number]!;
+
+let info: Map<number, CoapOptionInfo> | undefined;
+
+function buildInfo(): Map<number, CoapOptionInfo> {
+  const map = new Map<number, CoapOptionInfo>();
+  for (const [number, name, format, minLength, repeatable] of ROWS) {
+    map.set(number, {
+      number,
+      name,
+      format,
+      minLength,
+      maxLength: MAX_LENGTHS[number]!,
+      repeatable: repeatable === 1,
+      critical: isCritical(number),
+      unsafe: isUnsafe(number),
+      noCacheKey: isNoCacheKey(number),
+    });
+  }
+  return map;
 }
 
 /**
@@ -167,7 +198,8 @@ for (const [number, name, format, minLength, maxLength, repeatable] of ROWS) {
  * ```
  */
 export function optionInfo(number: number): CoapOptionInfo | undefined {
-  return INFO[number];
+  info ??= buildInfo();
+  return info.get(number);
 }
 
 /**
