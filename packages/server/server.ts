@@ -1017,7 +1017,7 @@ export class CoapServer implements AsyncDisposable {
       !this.#closed &&
       (block2 === undefined || block2.num === 0)
     ) {
-      const observer = this.#register(context, description ?? undefined, built);
+      const observer = this.#register(context, built);
       if (observer) {
         extra.push({
           number: CoapOptionNumber.OBSERVE,
@@ -1097,7 +1097,6 @@ export class CoapServer implements AsyncDisposable {
 
   #register(
     context: Context,
-    description: ServerResponse | undefined,
     built: BuiltResponse,
   ): Observer<RouteRecord> | undefined {
     const { peer, peerKey, message, route, request } = context;
@@ -1124,7 +1123,7 @@ export class CoapServer implements AsyncDisposable {
     };
     this.#observers.set(observer);
     route.observers.add(observer);
-    this.#scheduleRefresh(observer, built.maxAge, description);
+    this.#scheduleRefresh(observer, built.maxAge, undefined);
     this.#logger?.({ kind: "observer-added", peer, path: request.path });
     return observer;
   }
