@@ -47,3 +47,4 @@ export * from "./observe.ts";
 export * from "./content_format.ts";
 export * from "./uri.ts";
 export * from "./link_format.ts";
+export * from "./payload.ts";
