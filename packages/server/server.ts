@@ -1068,7 +1068,18 @@ export class CoapServer implements AsyncDisposable {
   ): ResponseInit {
     const slice = sliceBlock2(body, block2, maxSzx);
     if (slice === undefined) return { code: CoapCode.BAD_OPTION };
-    if (slice.block === undefined) return { code, options, payload: body };
+    if (slice.block === undefined) {
+      return getOption(request, CoapOptionNumber.SIZE2) === undefined
+        ? { code, options, payload: body }
+        : {
+          code,
+          options: [
+            ...options,
+            uintOption(CoapOptionNumber.SIZE2, body.length),
+          ],
+          payload: body,
+        };
+    }
     const out = [...options];
     out.push({
       number: CoapOptionNumber.BLOCK2,
