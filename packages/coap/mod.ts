@@ -20,4 +20,6 @@
 export * from "@microcoap/codec";
 export * from "@microcoap/transport";
 export * from "@microcoap/endpoint";
+export * from "@microcoap/client";
+export * from "@microcoap/server";
 export * from "./microcoapy.ts";
