@@ -11,6 +11,16 @@
  * (written bare, such as `ct=0`), `true` for a flag without a value (such as
  * `obs`), or a list (written quoted and space-separated, such as
  * `ct="0 40"`).
+ *
+ * @example Usage
+ * ```ts
+ * import { stringifyLinkFormat } from "@microcoap/codec/link-format";
+ * import type { LinkAttributeValue } from "@microcoap/codec/link-format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const ct: LinkAttributeValue = [0, 40];
+ * assertEquals(stringifyLinkFormat([{ href: "/a", attributes: { ct } }]), '</a>;ct="0 40"');
+ * ```
  */
 export type LinkAttributeValue =
   | string

@@ -22,7 +22,17 @@ import { decodeUint, encodeUint } from "./option_values.ts";
  */
 export const ObserveAction = { REGISTER: 0, DEREGISTER: 1 } as const;
 
-/** The largest Observe value: 2 ** 24 - 1. */
+/**
+ * The largest Observe value: 2 ** 24 - 1.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeObserve, MAX_OBSERVE } from "@microcoap/codec/observe";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(encodeObserve(MAX_OBSERVE), new Uint8Array([0xff, 0xff, 0xff]));
+ * ```
+ */
 export const MAX_OBSERVE = 0xffffff;
 
 /**

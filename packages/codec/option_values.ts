@@ -120,8 +120,17 @@ export function decodeString(bytes: Uint8Array): string {
 }
 
 /**
- * A typed option value: an integer (uint), a string (UTF-8), raw bytes, or
- * nothing (an empty value).
+ * A typed option value: an integer (uint), a string (UTF-8) or raw bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { readOptionValue } from "@microcoap/codec/option-values";
+ * import type { CoapOptionValue } from "@microcoap/codec/option-values";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const maxAge: CoapOptionValue = readOptionValue({ number: 14, value: new Uint8Array([60]) });
+ * assertEquals(maxAge, 60);
+ * ```
  */
 export type CoapOptionValue = number | string | Uint8Array;
 

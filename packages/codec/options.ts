@@ -50,7 +50,19 @@ export const CoapOptionNumber = {
   REQUEST_TAG: 292,
 } as const;
 
-/** The format of an option value (RFC 7252 §3.2). */
+/**
+ * The format of an option value (RFC 7252 §3.2).
+ *
+ * @example Usage
+ * ```ts
+ * import { optionInfo } from "@microcoap/codec/options";
+ * import type { CoapOptionFormat } from "@microcoap/codec/options";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const format: CoapOptionFormat | undefined = optionInfo(5)?.format;
+ * assertEquals(format, "empty"); // If-None-Match
+ * ```
+ */
 export type CoapOptionFormat = "empty" | "opaque" | "uint" | "string";
 
 /**
@@ -87,7 +99,17 @@ export interface CoapOptionInfo {
   readonly noCacheKey: boolean;
 }
 
-/** The longest value the wire format can carry: 269 + 65535 bytes. */
+/**
+ * The longest value the wire format can carry: 269 + 65535 bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { maxOptionLength, WIRE_MAX_OPTION_LENGTH } from "@microcoap/codec/options";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(maxOptionLength(2), WIRE_MAX_OPTION_LENGTH);
+ * ```
+ */
 export const WIRE_MAX_OPTION_LENGTH = 65804;
 
 // The longest value of each registered option: the part of the registry
@@ -155,7 +177,9 @@ const ROWS: readonly [number, string, CoapOptionFormat, number, 0 | 1][] = [
 const TABLE_SIZE = 293;
 // Encode checks every option against this; a typed array keeps it one load.
 const MAX_LENGTH = new Int32Array(TABLE_SIZE).fill(WIRE_MAX_OPTION_LENGTH);
-for (const number in MAX_LENGTHS) MAX_LENGTH[number] = MAX_LENGTHS[number]!;
+for (const [number, max] of Object.entries(MAX_LENGTHS)) {
+  MAX_LENGTH[Number(number)] = max;
+}
 
 let info: Map<number, CoapOptionInfo> | undefined;
 
@@ -283,7 +307,19 @@ export function isNoCacheKey(number: number): boolean {
   return (number & 0x1e) === 0x1c;
 }
 
-/** Anything that carries options, such as a {@linkcode CoapMessage}. */
+/**
+ * Anything that carries options, such as a {@linkcode CoapMessage}.
+ *
+ * @example Usage
+ * ```ts
+ * import { getOption } from "@microcoap/codec/options";
+ * import type { HasOptions } from "@microcoap/codec/options";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const request: HasOptions = { options: [{ number: 17, value: new Uint8Array([60]) }] };
+ * assertEquals(getOption(request, 17), new Uint8Array([60]));
+ * ```
+ */
 export interface HasOptions {
   /** The options, in order. */
   readonly options: readonly CoapOption[];

@@ -8,9 +8,19 @@
 import type { CoapOption } from "./message.ts";
 import { getOption, getOptions } from "./options.ts";
 import type { HasOptions } from "./options.ts";
-import { decodeString, decodeUint } from "./option_values.ts";
+import { decodeString, decodeUint, getStringOptions } from "./option_values.ts";
 
-/** The default UDP port of the `coap` scheme. */
+/**
+ * The default UDP port of the `coap` scheme.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_PORT, parseUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(parseUri("coap://h/").port, COAP_PORT);
+ * ```
+ */
 export const COAP_PORT = 5683;
 
 const URI_HOST = 3;
@@ -22,6 +32,16 @@ const MAX_URI_OPTION_LENGTH = 255;
 /**
  * A request target: options plus, where no Uri-Host / Uri-Port option says
  * otherwise, the destination host and port.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatUri } from "@microcoap/codec/uri";
+ * import type { CoapUriParts } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const parts: CoapUriParts = { hostname: "192.0.2.1", port: 61616, options: [] };
+ * assertEquals(formatUri(parts), "coap://192.0.2.1:61616/");
+ * ```
  */
 export interface CoapUriParts {
   /** The options; Uri-Host, Uri-Port, Uri-Path and Uri-Query are read. */
@@ -39,7 +59,19 @@ export interface CoapUriParts {
   readonly port?: number;
 }
 
-/** A parsed `coap://` URL: where to send the request and which options. */
+/**
+ * A parsed `coap://` URL: where to send the request and which options.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseUri } from "@microcoap/codec/uri";
+ * import type { CoapUri } from "@microcoap/codec/uri";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const uri: CoapUri = parseUri("coap://192.0.2.1:61616/x");
+ * assertEquals([uri.hostname, uri.port, uri.options.length], ["192.0.2.1", 61616, 1]);
+ * ```
+ */
 export interface CoapUri extends CoapUriParts {
   /**
    * The host to send to: a name (lowercase, percent-decoded), an IPv4
@@ -233,7 +265,6 @@ export function parseUri(url: string | URL): CoapUri {
   } else {
     const lower = host.replace(/[A-Z]+/g, (s) => s.toLowerCase());
     const option = uriOption(text, URI_HOST, lower, REG_NAME, "host");
-    if (option.value.length === 0) fail(text, "the host is empty");
     options.push(option);
     hostname = decodeString(option.value);
   }
@@ -259,24 +290,32 @@ export function parseUri(url: string | URL): CoapUri {
   return { hostname, port, options };
 }
 
-// Percent-encodes (uppercase hex) every byte of the UTF-8 form of `text`
-// that is not allowed to stand for itself.
-function percentEncode(text: string, allowed: RegExp): string {
+function allowedTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
+  return table;
+}
+
+// Unreserved and sub-delims characters (RFC 3986).
+const PLAIN =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=";
+const HOST_CHARS = allowedTable(PLAIN);
+const SEGMENT_CHARS = allowedTable(PLAIN + ":@");
+const QUERY_CHARS = allowedTable(PLAIN.replace("&", "") + ":@/?");
+const HEX_DIGITS = "0123456789ABCDEF";
+
+// Percent-encodes (uppercase hex) every byte that may not stand for itself.
+// Working on bytes keeps values that are not UTF-8 intact.
+function percentEncode(bytes: Uint8Array, allowed: Uint8Array): string {
   let out = "";
-  for (const char of text) {
-    if (char.length === 1 && char < "\x80" && allowed.test(char)) out += char;
-    else {
-      for (const byte of utf8Encoder.encode(char)) {
-        out += "%" + (byte < 16 ? "0" : "") + byte.toString(16).toUpperCase();
-      }
-    }
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    out += byte < 128 && allowed[byte] === 1
+      ? String.fromCharCode(byte)
+      : "%" + HEX_DIGITS[byte >> 4] + HEX_DIGITS[byte & 15];
   }
   return out;
 }
-
-const HOST_CHAR = /[-A-Za-z0-9._~!$&'()*+,;=]/;
-const SEGMENT_CHAR = /[-A-Za-z0-9._~!$&'()*+,;=:@]/;
-const QUERY_CHAR = /[-A-Za-z0-9._~!$'()*+,;=:@/?]/;
 
 /**
  * Builds the `coap://` URL of a request from its Uri-Host, Uri-Port,
@@ -323,7 +362,7 @@ export function formatUri(parts: CoapUriParts): string {
         (name.startsWith("[") && name.endsWith("]") &&
           isIpv6(name.slice(1, -1)))
       ? name
-      : percentEncode(name, HOST_CHAR);
+      : percentEncode(uriHost, HOST_CHARS);
   } else if (parts.hostname !== undefined && parts.hostname !== "") {
     const name = parts.hostname;
     host = name.includes(":") ? `[${name.replace("%", "%25")}]` : name;
@@ -345,11 +384,11 @@ export function formatUri(parts: CoapUriParts): string {
   const path = getOptions(parts, URI_PATH);
   if (path.length === 0) url += "/";
   for (const segment of path) {
-    url += "/" + percentEncode(decodeString(segment), SEGMENT_CHAR);
+    url += "/" + percentEncode(segment, SEGMENT_CHARS);
   }
   let separator = "?";
   for (const argument of getOptions(parts, URI_QUERY)) {
-    url += separator + percentEncode(decodeString(argument), QUERY_CHAR);
+    url += separator + percentEncode(argument, QUERY_CHARS);
     separator = "&";
   }
   return url;
@@ -371,7 +410,7 @@ export function formatUri(parts: CoapUriParts): string {
  * ```
  */
 export function uriPath(message: HasOptions): string[] {
-  return getOptions(message, URI_PATH).map(decodeString);
+  return getStringOptions(message, URI_PATH);
 }
 
 /**
@@ -389,7 +428,7 @@ export function uriPath(message: HasOptions): string[] {
  * ```
  */
 export function uriQuery(message: HasOptions): string[] {
-  return getOptions(message, URI_QUERY).map(decodeString);
+  return getStringOptions(message, URI_QUERY);
 }
 
 /**
@@ -409,10 +448,10 @@ export function uriQuery(message: HasOptions): string[] {
  * ```
  */
 export function uriPathname(message: HasOptions): string {
-  const path = uriPath(message);
-  return path.length === 0
-    ? "/"
-    : path.map((segment) => "/" + percentEncode(segment, SEGMENT_CHAR)).join(
-      "",
-    );
+  const path = getOptions(message, URI_PATH);
+  let out = "";
+  for (const segment of path) {
+    out += "/" + percentEncode(segment, SEGMENT_CHARS);
+  }
+  return out === "" ? "/" : out;
 }

@@ -404,3 +404,18 @@ Deno.test("uriPath(), uriQuery() and uriPathname() read a request's options", ()
   assertEquals(uriPathname({ options: [] }), "/");
   assertEquals(uriPath({ options: [] }), []);
 });
+
+Deno.test("formatUri() percent-encodes bytes that are not UTF-8 as they are", () => {
+  const value = new Uint8Array([0xff, 0x61, 0xc3]);
+  const url = formatUri({
+    hostname: "h",
+    options: [{ number: 11, value }, { number: 15, value }],
+  });
+  assertEquals(url, "coap://h/%FFa%C3?%FFa%C3");
+  const uri = parseUri(url);
+  assertEquals(uri.options.slice(1), [{ number: 11, value }, {
+    number: 15,
+    value,
+  }]);
+  assertEquals(uriPathname(uri), "/%FFa%C3");
+});
