@@ -166,10 +166,10 @@ function typed(
 /**
  * Parses CoRE Link Format text into links. Whitespace between links and
  * parameters is tolerated. Quoted values may contain commas, semicolons and
- * escaped quotes. A parameter without a value is `true`; a bare cardinal
- * (and any `ct` or `sz` value) is a number; a quoted value of `rt`, `if`,
- * `rel`, `rev` or `ct` holding several space-separated items is a list; a
- * parameter given more than once collects its values in a list.
+ * escaped quotes. A parameter without a value is `true`; a cardinal is a
+ * number when bare (and, for `ct` and `sz`, also when quoted); a quoted value
+ * of `rt`, `if`, `rel`, `rev` or `ct` holding several space-separated items
+ * is a list; a parameter given more than once collects its values in a list.
  *
  * @param text The link-format text.
  * @returns The links; empty for empty text.
