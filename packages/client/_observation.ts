@@ -274,10 +274,17 @@ export class Observation implements CoapObservation {
     const { endpoint, peer, init } = this.#target!;
     const { confirmable, maxBodySize, onProgress } = this.#settings;
     const signal = this.#life.signal;
+    // The observation holds its own token; the blocks share another one.
+    let token: Uint8Array | undefined;
     const whole = await completeBlock2(
       message,
       continuationTemplate(init, false),
-      (request) => endpoint.request(peer, request, { confirmable, signal }),
+      (request) =>
+        endpoint.request(peer, request, {
+          confirmable,
+          signal,
+          token: token ??= endpoint.newToken(peer),
+        }),
       { maxBodySize, onProgress },
     );
     return new CoapResponse(whole.message, { peer, payload: whole.payload });

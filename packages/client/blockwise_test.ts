@@ -681,3 +681,27 @@ Deno.test("fetch() block-wise continuations repeat the request body", async () =
   }
   await t.close();
 });
+
+Deno.test("a block-wise transfer uses one token for all its blocks, a new one per request", async () => {
+  const whole = body(100);
+  const server = block1Server({
+    final: (_whole, request) =>
+      serveBlock(request, { body: () => whole, maxSize: 32 }),
+  });
+  const t = setup(
+    ({ message, peer }) =>
+      block1Of(message) === undefined && block2Of(message) !== undefined
+        ? serveBlock(message, { body: () => whole, maxSize: 32 })
+        : server.handler({ message, peer } as never),
+    { client: { blockSize: 16 } },
+  );
+  await run(t.clock, t.client.post(`${SERVER_URL}/x`, { payload: body(40) }));
+  await run(t.clock, t.client.post(`${SERVER_URL}/x`, { payload: body(40) }));
+  const tokens = t.requests.map((r) => r.message.token.join());
+  // 3 Block1 blocks and 3 more Block2 blocks per request.
+  assertEquals(tokens.length, 12);
+  assertEquals(new Set(tokens.slice(0, 6)).size, 1);
+  assertEquals(new Set(tokens.slice(6)).size, 1);
+  assert(tokens[0] !== tokens[6]);
+  await t.close();
+});

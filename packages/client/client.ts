@@ -877,8 +877,11 @@ export class CoapClient implements AsyncDisposable {
       const { endpoint, peer } = await this.#target(uri, limit.signal);
       const confirmable = options.confirmable ?? true;
       const signal = limit.signal;
+      // One token for every block of the transfer: the exchanges follow one
+      // another, and servers such as node-coap key block-wise state by token.
+      const token = endpoint.newToken(peer);
       const exchange = (request: RequestInit): Promise<CoapMessage> =>
-        endpoint.request(peer, request, { confirmable, signal });
+        endpoint.request(peer, request, { confirmable, signal, token });
       const onProgress = options.onProgress;
       const payload = init.payload;
       let message: CoapMessage;
