@@ -24,9 +24,9 @@ import {
   CoapClosedError,
   CoapDnsError,
   CoapResetError,
-  CoapResponse,
   CoapTimeoutError,
 } from "./mod.ts";
+import type { CoapResponse } from "./mod.ts";
 import {
   run,
   SERVER,
@@ -70,9 +70,8 @@ Deno.test("request() sends every method with its code", async () => {
 
 Deno.test("request() rejects an unknown method or code with a typed error", async () => {
   const t = setup(echo);
-  // deno-lint-ignore no-explicit-any
   await assertRejects(
-    () => t.client.request(SERVER_URL, { method: "BREW" as any }),
+    () => t.client.request(SERVER_URL, { method: "BREW" as never }),
     TypeError,
     "BREW",
   );
@@ -495,9 +494,8 @@ Deno.test("request() noResponse sends the option; suppressing every class is a T
     () => t.client.get(SERVER_URL, { noResponse: 26 }),
     TypeError,
   );
-  // deno-lint-ignore no-explicit-any
   await assertRejects(
-    () => t.client.get(SERVER_URL, { noResponse: ["3xx" as any] }),
+    () => t.client.get(SERVER_URL, { noResponse: ["3xx" as never] }),
     TypeError,
   );
   await assertRejects(

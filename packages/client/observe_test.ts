@@ -466,9 +466,8 @@ Deno.test("observe() reports bad input through the iteration", async () => {
     () => t.client.observe(URL, { bufferSize: 0 }).next(),
     RangeError,
   );
-  // deno-lint-ignore no-explicit-any
   await assertRejects(
-    () => t.client.observe(URL, { method: "POST" as any }).next(),
+    () => t.client.observe(URL, { method: "POST" as never }).next(),
     TypeError,
   );
   await assertRejects(
