@@ -1,0 +1,64 @@
+// Copyright 2026 the microcoap authors. MIT license.
+// The lines `--verbose` prints for every message sent and received.
+import { formatCode, isRequestCode } from "@microcoap/codec";
+import type { CoapMessage } from "@microcoap/codec";
+import type { PeerAddress } from "@microcoap/transport";
+import { describeCode, describeOption } from "./format.ts";
+
+const METHODS = [
+  "",
+  "GET",
+  "POST",
+  "PUT",
+  "DELETE",
+  "FETCH",
+  "PATCH",
+  "IPATCH",
+];
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** `127.0.0.1:5683` or `[::1]:5683`. */
+export function formatPeer(peer: PeerAddress): string {
+  return peer.hostname.includes(":")
+    ? `[${peer.hostname}]:${peer.port}`
+    : `${peer.hostname}:${peer.port}`;
+}
+
+function codeOf(message: CoapMessage): string {
+  if (message.code === 0) return "Empty";
+  if (isRequestCode(message.code)) {
+    return METHODS[message.code] ?? formatCode(message.code);
+  }
+  return describeCode(message.code);
+}
+
+/**
+ * One message, over several lines: direction, type, code, message ID, token
+ * and peer, then one line per option and the payload size.
+ */
+export function describeMessage(
+  direction: "sent" | "received",
+  message: CoapMessage,
+  peer: PeerAddress | undefined,
+): string {
+  const arrow = direction === "sent" ? ">" : "<";
+  const where = peer === undefined
+    ? ""
+    : `${direction === "sent" ? " to " : " from "}${formatPeer(peer)}`;
+  const token = message.token.length > 0 ? ` token=${hex(message.token)}` : "";
+  let text = `${arrow} ${message.type} ${
+    codeOf(message)
+  } mid=${message.messageId}${token}${where}\n`;
+  for (const option of message.options) {
+    text += `    ${describeOption(option)}\n`;
+  }
+  if (message.payload.length > 0) {
+    text += `    Payload: ${message.payload.length} bytes\n`;
+  }
+  return text;
+}
