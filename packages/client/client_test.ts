@@ -421,6 +421,56 @@ Deno.test("request() rejects with CoapResetError when the server resets the requ
   await raw.close();
 });
 
+Deno.test("request() takes a piggybacked response with another token as an acknowledgement only", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const raw = network.bind(SERVER);
+  let separate: (() => void) | undefined;
+  raw.listen({
+    onDatagram(data, from) {
+      if ((data[1]! & 0xe0) !== 0 || data[1] === 0) return; // not a request
+      const messageId = (data[2]! << 8) | data[3]!;
+      const token = data.slice(4, 4 + (data[0]! & 0x0f));
+      raw.send(
+        encode({
+          type: "ACK",
+          code: CoapCode.CONTENT,
+          messageId,
+          token: new Uint8Array([0xde, 0xad]),
+          options: [],
+          payload: text("not yours"),
+        }),
+        from,
+      );
+      separate = () =>
+        raw.send(
+          encode({
+            type: "NON",
+            code: CoapCode.CONTENT,
+            messageId: messageId + 1,
+            token,
+            options: [],
+            payload: text("yours"),
+          }),
+          from,
+        );
+    },
+  });
+  const client = new CoapClient({ transport: network.bind(), clock });
+  let result: CoapResponse | undefined;
+  const pending = client.get(`${SERVER_URL}/x`).then((r) => result = r);
+  await clock.tick(10);
+  assertEquals(result, undefined);
+  separate!();
+  await run(clock, pending);
+  assertEquals(result?.text(), "yours");
+  // Without a separate response, the request ends after EXCHANGE_LIFETIME.
+  const outcome = await settle(clock, client.get(`${SERVER_URL}/y`));
+  assertInstanceOf(outcome.error, CoapTimeoutError);
+  await client.close();
+  await raw.close();
+});
+
 Deno.test("request() sends NON when confirmable is false and takes a NON response", async () => {
   const t = setup(echo);
   const response = await run(

@@ -886,14 +886,19 @@ export class CoapEndpoint implements AsyncDisposable {
     exchange.tx = this.#transmit(peer, key, message, bytes, {
       onAck: (ack) => {
         exchange.tx = undefined;
-        if (ack.code === CoapCode.EMPTY) {
-          // Separate response follows; the interaction is no longer outstanding (§4.7).
+        if (
+          ack.code === CoapCode.EMPTY ||
+          tokenKey(ack.token) !== tokenKey(exchange.token)
+        ) {
+          // Separate response follows (a piggybacked response with another
+          // token still acknowledges the request, but is not its response);
+          // the interaction is no longer outstanding (§4.7).
           this.#release(exchange);
           this.#awaitResponse(
             exchange,
             options.responseTimeout ?? this.#params.exchangeLifetime,
           );
-        } else if (tokenKey(ack.token) === tokenKey(exchange.token)) {
+        } else {
           this.#deliver(exchange, ack);
         }
       },
