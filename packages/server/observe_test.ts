@@ -569,3 +569,30 @@ Deno.test("observe: close() ends observations and stops their timers", async () 
   assertEquals(responses.length, 1);
   await h.close();
 });
+
+Deno.test("observe: confirmable notifications get through loss and duplication", async () => {
+  const route = counterRoute({ confirmable: true });
+  const h = await setup({}, {}, (server) => route.install(server));
+  try {
+    const { responses } = await observe(h, "/count");
+    h.network.setDefault({
+      loss: 0.25,
+      duplicate: 0.25,
+      delay: { min: 1, max: 30 },
+    });
+    for (let i = 0; i < 10; i++) {
+      route.resource.notify();
+      // Wait for this one to be acknowledged before the next state.
+      for (let t = 0; t < 100 && responses.length < i + 2; t++) {
+        await h.clock.tick(1000);
+      }
+      await h.clock.tick(60_000);
+    }
+    const payloads = responses.map((r) => str(r.payload));
+    assertEquals(payloads, Array.from({ length: 11 }, (_, i) => `n=${i + 1}`));
+    assertEquals(route.resource.observers, 1);
+    assert(h.network.stats.dropped > 0);
+  } finally {
+    await h.close();
+  }
+});

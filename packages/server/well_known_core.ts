@@ -23,9 +23,10 @@ import type { CoreLink, LinkAttributeValue } from "@microcoap/codec";
  * @example Usage
  * ```ts
  * import { filterLinks } from "@microcoap/server";
+ * import type { CoreLink } from "@microcoap/codec";
  * import { assertEquals } from "@std/assert";
  *
- * const links = [
+ * const links: CoreLink[] = [
  *   { href: "/temp", attributes: { rt: "temperature-c", obs: true } },
  *   { href: "/light", attributes: { rt: ["light-lux", "core.s"] } },
  * ];
@@ -93,9 +94,10 @@ function matches(actual: string, wanted: string): boolean {
  * @example Usage
  * ```ts
  * import { wellKnownCore } from "@microcoap/server";
+ * import type { CoreLink } from "@microcoap/codec";
  * import { assertEquals } from "@std/assert";
  *
- * const links = [
+ * const links: CoreLink[] = [
  *   { href: "/temp", attributes: { rt: "temperature-c", ct: 0, obs: true } },
  *   { href: "/light", attributes: { rt: "light-lux" } },
  * ];
