@@ -442,6 +442,7 @@ Deno.test("block1 and block2 together: a large upload answered with a large resp
         options: [block(B2, { num, more: false, szx: 2 })],
       });
       assertEquals(next.code, CoapCode.CHANGED);
+      assertEquals(getOption(next, B1), undefined);
       echoed = new Uint8Array([...echoed, ...next.payload]);
       if (!blockOf(next, B2)!.more) break;
     }

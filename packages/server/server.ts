@@ -1047,9 +1047,12 @@ export class CoapServer implements AsyncDisposable {
     if (!success) return { code, options, payload: body };
     const szx = Math.min(this.#szx, block2?.szx ?? 6);
     if (!safe && body.length > 16 << szx) {
+      // Later blocks answer requests without Block1: do not echo it there.
       this.#responses?.set(cacheKey(context.peerKey, message), {
         code,
-        options,
+        options: options.filter((option) =>
+          option.number !== CoapOptionNumber.BLOCK1
+        ),
         body,
         szx,
       });
