@@ -15,7 +15,6 @@ import {
 } from "@microcoap/endpoint";
 import type {
   CoapEndpointOptions,
-  EndpointLogEvent,
   EndpointLogger,
   RequestInit,
   TransmissionParameters,
@@ -134,27 +133,9 @@ interface Target {
   readonly peer: PeerAddress;
 }
 
-interface AckWatch {
-  readonly endpoint: CoapEndpoint;
-  readonly peer: PeerAddress;
-  readonly token: Uint8Array;
-  readonly ids: Set<number>;
-  acked: boolean;
-}
-
 const DEFAULT_BLOCK_SIZE = 1024;
 const DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
 const DEFAULT_RESPONSE_WAIT = 5000;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function samePeer(a: PeerAddress | undefined, b: PeerAddress): boolean {
-  return a !== undefined && a.hostname === b.hostname && a.port === b.port;
-}
 
 function describeUrl(url: string | URL): string {
   return String(url);
@@ -196,7 +177,6 @@ export class CoapClient implements AsyncDisposable {
   #params: TransmissionParameters;
   #clock: Clock;
   #randomBytes: (length: number) => Uint8Array;
-  #logger: EndpointLogger | undefined;
   #fixed: CoapEndpoint | undefined;
   #bindHostname: string | undefined;
   #bindPort: number;
@@ -207,7 +187,6 @@ export class CoapClient implements AsyncDisposable {
   #maxBodySize: number;
   #lookup: CoapLookup;
   #observations = new Set<Observation>();
-  #watches = new Set<AckWatch>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -245,7 +224,6 @@ export class CoapClient implements AsyncDisposable {
     this.#randomBytes = options.randomBytes ??
       ((length) => crypto.getRandomValues(new Uint8Array(length)));
     this.#lookup = options.lookup ?? systemLookup;
-    this.#logger = options.logger;
     const endpointOptions: CoapEndpointOptions = {
       ...this.#params,
       force,
@@ -254,6 +232,7 @@ export class CoapClient implements AsyncDisposable {
       tokenLength,
     };
     if (options.random) endpointOptions.random = options.random;
+    if (options.logger) endpointOptions.logger = options.logger;
     this.#endpointOptions = endpointOptions;
     if (options.transport !== undefined) {
       if (options.hostname !== undefined || options.port !== undefined) {
@@ -775,9 +754,7 @@ export class CoapClient implements AsyncDisposable {
   // --- internals --------------------------------------------------------------
 
   #adopt(transport: Transport): CoapEndpoint {
-    const endpoint = new CoapEndpoint(transport, this.#endpointOptions);
-    this.#updateLogger(endpoint);
-    return endpoint;
+    return new CoapEndpoint(transport, this.#endpointOptions);
   }
 
   #endpointFor(family: 4 | 6): Promise<CoapEndpoint> {
@@ -972,26 +949,22 @@ export class CoapClient implements AsyncDisposable {
           ? new CoapResponse(ack, { peer })
           : undefined;
       }
-      const watch = confirmable
-        ? this.#watchAcks(endpoint, peer, token)
-        : undefined;
+      let acked = !confirmable;
       try {
         const message = await endpoint.request(peer, init, {
           confirmable,
           signal,
           token,
           responseTimeout: responseWait,
+          onAck: () => acked = true,
         });
         return new CoapResponse(message, { peer });
       } catch (error) {
         // Silence after delivery is the answer the request asked for.
-        if (
-          error instanceof CoapTimeoutError && !signal.aborted &&
-          (watch?.acked ?? true)
-        ) return undefined;
+        if (error instanceof CoapTimeoutError && !signal.aborted && acked) {
+          return undefined;
+        }
         throw error;
-      } finally {
-        if (watch) this.#unwatch(watch);
       }
     } finally {
       limit.dispose();
@@ -1027,62 +1000,5 @@ export class CoapClient implements AsyncDisposable {
     throw new TypeError(
       "Cannot send request: requestTag must be a boolean or up to 8 bytes",
     );
-  }
-
-  // Acknowledgements are not visible through request(); the endpoint's logger sees them.
-  #watchAcks(
-    endpoint: CoapEndpoint,
-    peer: PeerAddress,
-    token: Uint8Array,
-  ): AckWatch {
-    const watch: AckWatch = {
-      endpoint,
-      peer,
-      token,
-      ids: new Set(),
-      acked: false,
-    };
-    this.#watches.add(watch);
-    this.#updateLogger(endpoint);
-    return watch;
-  }
-
-  #unwatch(watch: AckWatch): void {
-    this.#watches.delete(watch);
-    this.#updateLogger(watch.endpoint);
-  }
-
-  #updateLogger(endpoint: CoapEndpoint): void {
-    let watched = false;
-    for (const watch of this.#watches) {
-      if (watch.endpoint === endpoint) watched = true;
-    }
-    const user = this.#logger;
-    if (!watched) {
-      endpoint.logger = user;
-      return;
-    }
-    endpoint.logger = (event: EndpointLogEvent) => {
-      this.#observeEvent(endpoint, event);
-      user?.(event);
-    };
-  }
-
-  #observeEvent(endpoint: CoapEndpoint, event: EndpointLogEvent): void {
-    const message = event.message;
-    if (message === undefined) return;
-    for (const watch of this.#watches) {
-      if (watch.endpoint !== endpoint || !samePeer(event.peer, watch.peer)) {
-        continue;
-      }
-      if (event.kind === "sent" && sameBytes(message.token, watch.token)) {
-        watch.ids.add(message.messageId);
-      } else if (
-        event.kind === "received" && message.type === "ACK" &&
-        watch.ids.has(message.messageId)
-      ) {
-        watch.acked = true;
-      }
-    }
   }
 }

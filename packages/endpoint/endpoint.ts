@@ -63,6 +63,8 @@ export interface EndpointRequestOptions {
   responseTimeout?: number;
   /** Called with the request message (with its message ID) when it is first sent. */
   onSent?: (message: CoapMessage) => void;
+  /** Called when a CON request is acknowledged, with the ACK (empty, or the piggybacked response). */
+  onAck?: (ack: CoapMessage) => void;
 }
 
 /**
@@ -886,6 +888,18 @@ export class CoapEndpoint implements AsyncDisposable {
     exchange.tx = this.#transmit(peer, key, message, bytes, {
       onAck: (ack) => {
         exchange.tx = undefined;
+        if (options.onAck) {
+          try {
+            options.onAck(ack);
+          } catch (error) {
+            this.#logger?.({
+              kind: "handler-error",
+              peer,
+              message: ack,
+              error,
+            });
+          }
+        }
         if (
           ack.code === CoapCode.EMPTY ||
           tokenKey(ack.token) !== tokenKey(exchange.token)
