@@ -710,3 +710,29 @@ Deno.test("CoapServer closes a given transport even if it never listened", async
   await again.close();
   network.close();
 });
+
+Deno.test("CoapServer answers 5.03 past maxPendingRequests", async () => {
+  const releases: (() => void)[] = [];
+  const h = await setup({ maxPendingRequests: 1 }, { nstart: 2 }, (server) => {
+    server.get(
+      "/wait",
+      () =>
+        new Promise((resolve) =>
+          releases.push(() => resolve({ payload: "ok" }))
+        ),
+    );
+  });
+  try {
+    const first = h.client.request(h.address, {
+      code: CoapCode.GET,
+      options: uri("/wait"),
+    });
+    await h.clock.tick(0);
+    const second = await h.request(CoapCode.GET, "/wait");
+    assertEquals(second.code, CoapCode.SERVICE_UNAVAILABLE);
+    releases[0]!();
+    assertEquals(str((await h.settle(first)).payload), "ok");
+  } finally {
+    await h.close();
+  }
+});
