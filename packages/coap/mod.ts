@@ -1,18 +1,50 @@
 // Copyright 2026 the microcoap authors. MIT license.
 /**
- * microcoap: CoAP (RFC 7252) for TypeScript, small, fast and complete.
+ * microcoap: CoAP (RFC 7252) for TypeScript, small, fast and complete, with
+ * observe (RFC 7641), block-wise transfer (RFC 7959) and No-Response (RFC
+ * 7967). One import for the whole stack: the codec, transports, the message
+ * layer, {@linkcode CoapClient} and {@linkcode CoapServer}, and
+ * {@linkcode Coap}, a class compatible with microCoAPy's.
  *
- * This module re-exports the public API of the `@microcoap/*` packages, and
- * adds {@linkcode Coap}, a class compatible with microCoAPy's.
+ * A server with routes, and a client talking to it:
  *
  * ```ts
- * import { Coap } from "@microcoap/coap";
- * import { assert } from "@std/assert";
+ * import { CoapClient, CoapServer } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
  *
- * const coap = new Coap();
- * await coap.start(0, "127.0.0.1");
- * assert(coap.port > 0);
- * await coap.stop();
+ * await using server = new CoapServer({ hostname: "127.0.0.1", port: 0 });
+ * server.get("/hello/:name", (request) => ({ payload: `hello ${request.params.name}` }));
+ * server.put("/lamp", (request) => ({ payload: request.text() }));
+ * const { port } = await server.listen();
+ *
+ * await using client = new CoapClient();
+ * const response = await client.get(`coap://127.0.0.1:${port}/hello/world`);
+ * assertEquals(response.codeText, "2.05");
+ * assertEquals(response.text(), "hello world");
+ * assertEquals((await client.put(`coap://127.0.0.1:${port}/lamp`, { payload: "on" })).codeName, "CHANGED");
+ * assertEquals((await client.get(`coap://127.0.0.1:${port}/nothing`)).codeText, "4.04");
+ * ```
+ *
+ * Observing a resource:
+ *
+ * ```ts
+ * import { CoapClient, CoapServer } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = new CoapServer({ hostname: "127.0.0.1", port: 0 });
+ * let count = 0;
+ * const counter = server.get("/counter", () => ({ payload: String(count) }), { observable: true });
+ * const { port } = await server.listen();
+ *
+ * await using client = new CoapClient();
+ * const seen: string[] = [];
+ * for await (const notification of client.observe(`coap://127.0.0.1:${port}/counter`)) {
+ *   seen.push(notification.text());
+ *   if (seen.length === 3) break; // deregisters
+ *   count++;
+ *   counter.notify();
+ * }
+ * assertEquals(seen, ["0", "1", "2"]);
  * ```
  *
  * @module
