@@ -841,3 +841,46 @@ Deno.test("send() delivers a CON notification and resolves on the ACK", async ()
   await client.close();
   await server.close();
 });
+
+Deno.test("send() with a shared retransmission state continues the backoff of the message it replaces", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const silent = rawPeer(network);
+  const log: Sent[] = [];
+  const server = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+    random: () => 0,
+  });
+  const state = { attempt: -1, timeout: 0, due: 0 };
+  const first = new AbortController();
+  const old = server.send(silent.address, {
+    type: "CON",
+    code: CoapCode.CONTENT,
+    payload: text("1"),
+  }, {
+    signal: first.signal,
+    retransmission: state,
+  }).catch((e) => e);
+  await clock.tick(3000); // sent at 0, retransmitted at 2000
+  first.abort(new Error("replaced"));
+  assertEquals(((await old) as Error).message, "replaced");
+  let outcome: unknown;
+  server.send(silent.address, {
+    type: "CON",
+    code: CoapCode.CONTENT,
+    payload: text("2"),
+  }, {
+    retransmission: state,
+  }).catch((e) => outcome = e);
+  await clock.tick(100_000);
+  assertEquals(log.map((s) => [s.at, str(s.message.payload)]), [
+    [0, "1"],
+    [2000, "1"],
+    [3000, "2"], // counts as the second retransmission: timeout 8 s
+    [11000, "2"],
+    [27000, "2"],
+  ]);
+  assertInstanceOf(outcome, CoapTimeoutError);
+  assertEquals(new Set(log.map((s) => s.message.messageId)).size, 2);
+  await server.close();
+});
