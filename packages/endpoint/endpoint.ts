@@ -1099,17 +1099,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     if (type === "RST") return this.#ignore(from, message);
     const confirmable = type === "CON";
-    const seen = this.#dedup.check(
-      key,
-      message.messageId,
-      message.token,
-      confirmable,
-    );
-    if (seen.status === "replay") {
-      this.#sendBytes(seen.reply, from, undefined);
-      return;
-    }
-    if (seen.status !== "new") return this.#ignore(from, message);
+    if (!this.#isNew(message, from, key, confirmable)) return;
     const exchange = this.#exchanges.get(key + "|" + tokenKey(message.token));
     if (!exchange || !this.#criticalOptionsRecognized(message)) {
       // Unknown token, or a response we cannot process: reject a CON, ignore a NON.
@@ -1126,6 +1116,25 @@ export class CoapEndpoint implements AsyncDisposable {
     this.#deliver(exchange, message);
   }
 
+  /** Runs the retransmission filter: replays the cached reply to a duplicate, drops others. */
+  #isNew(
+    message: CoapMessage,
+    from: PeerAddress,
+    key: string,
+    confirmable: boolean,
+  ): boolean {
+    const seen = this.#dedup.check(
+      key,
+      message.messageId,
+      message.token,
+      confirmable,
+    );
+    if (seen.status === "new") return true;
+    if (seen.status === "replay") this.#sendBytes(seen.reply, from, undefined);
+    else this.#ignore(from, message);
+    return false;
+  }
+
   #criticalOptionsRecognized(message: CoapMessage): boolean {
     const options = message.options;
     for (let i = 0; i < options.length; i++) {
@@ -1139,17 +1148,7 @@ export class CoapEndpoint implements AsyncDisposable {
     const type = message.type;
     if (type === "ACK" || type === "RST") return this.#ignore(from, message);
     const confirmable = type === "CON";
-    const seen = this.#dedup.check(
-      key,
-      message.messageId,
-      message.token,
-      confirmable,
-    );
-    if (seen.status === "replay") {
-      this.#sendBytes(seen.reply, from, undefined);
-      return;
-    }
-    if (seen.status !== "new") return this.#ignore(from, message);
+    if (!this.#isNew(message, from, key, confirmable)) return;
     if (!this.#criticalOptionsRecognized(message)) {
       if (confirmable) {
         this.#respond(message, from, key, { code: CoapCode.BAD_OPTION }, false);
