@@ -196,6 +196,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: "Resources:\n" +
       '  /hello             GET: 2.05 text/plain "hello world"\n' +
       "  /echo              POST, PUT: 2.04 with the request's payload and format\n" +
+      "                     (PATCH, iPATCH too; FETCH: 2.05)\n" +
       "  /time              GET, observable: the time, a notification every second\n" +
       "  /large             GET: 10,000 bytes of text, served block-wise\n" +
       "  /files/...         with --dir: GET, PUT (block-wise uploads), DELETE\n" +

@@ -113,7 +113,7 @@ export function addFileRoutes(server: CoapServer, dir: string): void {
     const prefix = ["", "files", ...segments].map(encodeURIComponent).join("/");
     const entries = await readdir(real, { withFileTypes: true });
     entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    const links: CoreLink[] = entries.map((entry) =>
+    const links = entries.map((entry): CoreLink =>
       entry.isDirectory()
         ? {
           href: `${prefix}/${encodeURIComponent(entry.name)}/`,

@@ -459,6 +459,17 @@ async function ping(
   return ExitCode.OK;
 }
 
+const DEREGISTER_WAIT = 3000;
+
+async function deadline(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
 async function observe(
   parsed: ParsedCommand,
   io: CliIo,
@@ -510,6 +521,12 @@ async function observe(
     if (timer !== undefined) clearTimeout(timer);
     io.signal?.removeEventListener("abort", stop);
     await progress.stop();
+    // Leaving the loop deregisters in the background; give that exchange a
+    // moment to finish before the client closes (a server that stopped
+    // answering must not hold the command).
+    if (last?.observe !== undefined) {
+      await deadline(observation.cancel(), DEREGISTER_WAIT);
+    }
   }
   if (last === undefined) {
     await output.err(

@@ -123,7 +123,8 @@ export function largeText(): string {
  * Builds the server of `microcoap serve`:
  *
  * - `/hello`: GET → 2.05 text/plain `hello world`
- * - `/echo`: POST and PUT → 2.04 with the request's payload and Content-Format
+ * - `/echo`: POST and PUT → 2.04 with the request's payload and
+ *   Content-Format (and the same for PATCH and iPATCH, and FETCH → 2.05)
  * - `/time`: GET → the ISO time as text/plain; observable, with a
  *   notification every second
  * - `/large`: GET → 2.05 text/plain, 10,000 bytes, served block-wise
@@ -170,13 +171,18 @@ export function createServeServer(options: ServeOptions = {}): ServeServer {
     ct: 0,
     title: "Hello",
   });
-  server.route(["POST", "PUT"], "/echo", (request) => ({
-    code: CoapCode.CHANGED,
-    payload: request.payload,
-    ...(request.contentFormat === undefined
-      ? {}
-      : { contentFormat: request.contentFormat }),
-  }), { title: "Echo" });
+  server.route(
+    ["POST", "PUT", "FETCH", "PATCH", "IPATCH"],
+    "/echo",
+    (request) => ({
+      code: request.method === "FETCH" ? CoapCode.CONTENT : CoapCode.CHANGED,
+      payload: request.payload,
+      ...(request.contentFormat === undefined
+        ? {}
+        : { contentFormat: request.contentFormat }),
+    }),
+    { title: "Echo" },
+  );
   const time = server.get(
     "/time",
     () => ({ payload: now().toISOString(), contentFormat: 0 }),
