@@ -9,11 +9,14 @@ import type { CoapMethod, CoapOption } from "@microcoap/codec";
 /** A usage error: a message and the command whose help to print. */
 export class UsageError extends Error {
   readonly command: string | undefined;
+  /** Whether to print the command's help after the message. */
+  readonly showHelp: boolean;
 
-  constructor(message: string, command?: string) {
+  constructor(message: string, command?: string, showHelp = true) {
     super(message);
     this.name = "UsageError";
     this.command = command;
+    this.showHelp = showHelp;
   }
 }
 

@@ -213,7 +213,9 @@ async function report(
 ): Promise<number> {
   if (error instanceof UsageError) {
     await output.err(
-      `microcoap: ${error.message}\n\n${helpText(error.command ?? command)}`,
+      error.showHelp
+        ? `microcoap: ${error.message}\n\n${helpText(error.command ?? command)}`
+        : `microcoap: ${error.message}\n`,
     );
     return ExitCode.USAGE;
   }
@@ -322,7 +324,7 @@ async function readPayload(
   } catch (error) {
     const reason = (error as { code?: string }).code ??
       (error as Error).message;
-    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name);
+    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name, false);
   }
 }
 
@@ -560,6 +562,7 @@ async function serve(
       throw new UsageError(
         `Option --dir is "${parsed.dir}", which is not a directory`,
         "serve",
+        false,
       );
     }
   }

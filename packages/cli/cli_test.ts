@@ -237,8 +237,7 @@ Deno.test("--file PATH reads a file and takes its Content-Format from the extens
       `${serve.url}/echo`,
     ]);
     assertEquals(missing.code, 2);
-    assertStringIncludes(missing.stderr, "Cannot read");
-    assertStringIncludes(missing.stderr, "ENOENT");
+    assertOneLine(missing.stderr, /Cannot read .*nope\.txt: ENOENT/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -556,7 +555,7 @@ Deno.test("serve --dir serves files to put, get and delete", async () => {
 Deno.test("serve refuses a --dir that is not a directory, and a port in use", async () => {
   const run = await cli(["serve", "--port", "0", "--dir", "/nonexistent/dir"]);
   assertEquals(run.code, 2);
-  assertStringIncludes(run.stderr, "not a directory");
+  assertOneLine(run.stderr, /not a directory/);
   await using serve = await serveOnFreePort();
   const port = serve.url.split(":").at(-1)!;
   const busy = await cli(["serve", "--port", port]);
