@@ -416,26 +416,32 @@ async function request(
       options.contentFormat = payload.contentFormat;
     }
   }
-  await using client = new CoapClient(clientOptions(parsed, io, output));
-  const started = performance.now();
-  let response: CoapResponse;
+  const client = new CoapClient(clientOptions(parsed, io, output));
   try {
-    response = await client.request(url, {
-      ...options,
-      method: parsed.command.method!,
-    });
+    const started = performance.now();
+    let response: CoapResponse;
+    try {
+      response = await client.request(url, {
+        ...options,
+        method: parsed.command.method!,
+      });
+    } finally {
+      await progress.stop();
+    }
+    if (parsed.verbose) {
+      await output.err(
+        `${describeCode(response.code)} in ${elapsed(started)}\n`,
+      );
+    }
+    await printResponse(parsed, response, output);
+    if (!response.ok) {
+      await output.err(`microcoap: ${describeCode(response.code)}\n`);
+      return ExitCode.ERROR_RESPONSE;
+    }
+    return ExitCode.OK;
   } finally {
-    await progress.stop();
+    await client.close();
   }
-  if (parsed.verbose) {
-    await output.err(`${describeCode(response.code)} in ${elapsed(started)}\n`);
-  }
-  await printResponse(parsed, response, output);
-  if (!response.ok) {
-    await output.err(`microcoap: ${describeCode(response.code)}\n`);
-    return ExitCode.ERROR_RESPONSE;
-  }
-  return ExitCode.OK;
 }
 
 async function ping(
@@ -444,21 +450,25 @@ async function ping(
   output: Output,
 ): Promise<number> {
   const url = checkUrl(parsed.positionals[0]!, "ping");
-  await using client = new CoapClient(clientOptions(parsed, io, output));
-  const options: { timeout?: number; signal?: AbortSignal } = {};
-  if (parsed.timeout !== undefined) options.timeout = parsed.timeout;
-  if (io.signal !== undefined) options.signal = io.signal;
-  const rtt = await client.ping(url, options);
-  const uri = parseUri(url);
-  const peer = formatPeer({ hostname: uri.hostname, port: uri.port });
-  await output.out(
-    parsed.json
-      ? JSON.stringify({ peer, rtt: Math.round(rtt * 1000) / 1000 }) + "\n"
-      : `pong from ${peer} in ${
-        rtt < 10 ? rtt.toFixed(2) : Math.round(rtt)
-      } ms\n`,
-  );
-  return ExitCode.OK;
+  const client = new CoapClient(clientOptions(parsed, io, output));
+  try {
+    const options: { timeout?: number; signal?: AbortSignal } = {};
+    if (parsed.timeout !== undefined) options.timeout = parsed.timeout;
+    if (io.signal !== undefined) options.signal = io.signal;
+    const rtt = await client.ping(url, options);
+    const uri = parseUri(url);
+    const peer = formatPeer({ hostname: uri.hostname, port: uri.port });
+    await output.out(
+      parsed.json
+        ? JSON.stringify({ peer, rtt: Math.round(rtt * 1000) / 1000 }) + "\n"
+        : `pong from ${peer} in ${
+          rtt < 10 ? rtt.toFixed(2) : Math.round(rtt)
+        } ms\n`,
+    );
+    return ExitCode.OK;
+  } finally {
+    await client.close();
+  }
 }
 
 const DEREGISTER_WAIT = 3000;
@@ -483,66 +493,70 @@ async function observe(
     io.stderrIsTerminal ?? process.stderr.isTTY === true,
   );
   const options = requestOptions(parsed, undefined, progress);
-  await using client = new CoapClient(clientOptions(parsed, io, output));
-  const observation: CoapObservation = client.observe(url, options);
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-    void observation.cancel();
-  };
-  io.signal?.addEventListener("abort", stop, { once: true });
-  const timer = parsed.duration === undefined
-    ? undefined
-    : setTimeout(stop, parsed.duration);
-  let last: CoapResponse | undefined;
-  let count = 0;
+  const client = new CoapClient(clientOptions(parsed, io, output));
   try {
-    for await (const response of observation) {
+    const observation: CoapObservation = client.observe(url, options);
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void observation.cancel();
+    };
+    io.signal?.addEventListener("abort", stop, { once: true });
+    const timer = parsed.duration === undefined
+      ? undefined
+      : setTimeout(stop, parsed.duration);
+    let last: CoapResponse | undefined;
+    let count = 0;
+    try {
+      for await (const response of observation) {
+        await progress.stop();
+        last = response;
+        count++;
+        if (parsed.verbose) {
+          const seq = response.observe;
+          await output.err(
+            `${describeCode(response.code)}${
+              seq === undefined ? "" : ` (Observe ${seq})`
+            }\n`,
+          );
+        }
+        await printResponse(parsed, response, output);
+        if (count === 1 && response.ok && response.observe === undefined) {
+          await output.err(
+            "microcoap: the server did not register the observation (no Observe option)\n",
+          );
+        }
+        if (parsed.count !== undefined && count >= parsed.count) break;
+      }
+    } catch (error) {
+      if (!stopped) throw error;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      io.signal?.removeEventListener("abort", stop);
       await progress.stop();
-      last = response;
-      count++;
-      if (parsed.verbose) {
-        const seq = response.observe;
-        await output.err(
-          `${describeCode(response.code)}${
-            seq === undefined ? "" : ` (Observe ${seq})`
-          }\n`,
-        );
+      // Leaving the loop deregisters in the background; give that exchange a
+      // moment to finish before the client closes (a server that stopped
+      // answering must not hold the command).
+      if (last?.observe !== undefined) {
+        await deadline(observation.cancel(), DEREGISTER_WAIT);
       }
-      await printResponse(parsed, response, output);
-      if (count === 1 && response.ok && response.observe === undefined) {
-        await output.err(
-          "microcoap: the server did not register the observation (no Observe option)\n",
-        );
-      }
-      if (parsed.count !== undefined && count >= parsed.count) break;
     }
-  } catch (error) {
-    if (!stopped) throw error;
+    if (last === undefined) {
+      await output.err(
+        io.signal?.aborted
+          ? "microcoap: interrupted\n"
+          : "microcoap: no response before the observation ended\n",
+      );
+      return io.signal?.aborted ? ExitCode.INTERRUPTED : ExitCode.NETWORK;
+    }
+    if (!last.ok) {
+      await output.err(`microcoap: ${describeCode(last.code)}\n`);
+      return ExitCode.ERROR_RESPONSE;
+    }
+    return ExitCode.OK;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    io.signal?.removeEventListener("abort", stop);
-    await progress.stop();
-    // Leaving the loop deregisters in the background; give that exchange a
-    // moment to finish before the client closes (a server that stopped
-    // answering must not hold the command).
-    if (last?.observe !== undefined) {
-      await deadline(observation.cancel(), DEREGISTER_WAIT);
-    }
+    await client.close();
   }
-  if (last === undefined) {
-    await output.err(
-      io.signal?.aborted
-        ? "microcoap: interrupted\n"
-        : "microcoap: no response before the observation ended\n",
-    );
-    return io.signal?.aborted ? ExitCode.INTERRUPTED : ExitCode.NETWORK;
-  }
-  if (!last.ok) {
-    await output.err(`microcoap: ${describeCode(last.code)}\n`);
-    return ExitCode.ERROR_RESPONSE;
-  }
-  return ExitCode.OK;
 }
 
 async function serve(
