@@ -182,6 +182,14 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   separateResponseDelay?: number;
   /** The most requests handled at once; more get 5.03. @default {1024} */
   maxPendingRequests?: number;
+  /**
+   * How long a handler may take, in ms; then the request is answered with
+   * 5.00 and its pending slot freed. The default is EXCHANGE_LIFETIME, after
+   * which no requester is still waiting.
+   *
+   * @default {exchangeLifetime}
+   */
+  handlerTimeout?: number;
   /** The most remembered incoming exchanges for duplicate detection. @default {100000} */
   maxDedupEntries?: number;
   /** The most peers whose message ID sequences are remembered. @default {10000} */
@@ -273,6 +281,7 @@ export class CoapEndpoint implements AsyncDisposable {
   #tokenLength: number;
   #separateDelay: number;
   #maxPending: number;
+  #handlerTimeout: number;
   #maxPeers: number;
   #recognized: (number: number) => boolean;
   #logger: EndpointLogger | undefined;
@@ -315,6 +324,10 @@ export class CoapEndpoint implements AsyncDisposable {
     this.#maxPending = positive(
       "maxPendingRequests",
       options.maxPendingRequests ?? 1024,
+    );
+    this.#handlerTimeout = positive(
+      "handlerTimeout",
+      options.handlerTimeout ?? this.#params.exchangeLifetime,
     );
     this.#maxPeers = positive("maxPeers", options.maxPeers ?? 10_000);
     this.#recognized = options.isRecognizedOption ?? isRegistered;
@@ -1189,7 +1202,7 @@ export class CoapEndpoint implements AsyncDisposable {
     this.#pending++;
     let settled = false;
     let separate = false;
-    const timer = confirmable
+    const ackTimer = confirmable
       ? this.#clock.setTimeout(() => {
         if (settled || this.#closed) return;
         separate = true;
@@ -1197,22 +1210,35 @@ export class CoapEndpoint implements AsyncDisposable {
         this.#dedup.setReply(key, message.messageId, ack);
       }, this.#separateDelay)
       : undefined;
-    result.then(
-      (response) => {
-        settled = true;
-        this.#pending--;
-        if (timer !== undefined) this.#clock.clearTimeout(timer);
-        this.#respond(message, from, key, response, separate);
-      },
-      (error) => {
-        settled = true;
-        this.#pending--;
-        if (timer !== undefined) this.#clock.clearTimeout(timer);
+    const settle = (response: ResponseInit | undefined, error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      this.#pending--;
+      if (ackTimer !== undefined) this.#clock.clearTimeout(ackTimer);
+      this.#clock.clearTimeout(deadline);
+      if (error !== undefined) {
         this.#logger?.({ kind: "handler-error", peer: from, message, error });
-        this.#respond(message, from, key, {
-          code: CoapCode.INTERNAL_SERVER_ERROR,
-        }, separate);
-      },
+      }
+      this.#respond(message, from, key, response, separate);
+    };
+    // A handler that never settles must not hold its pending slot for good.
+    const deadline = this.#clock.setTimeout(
+      () =>
+        settle(
+          { code: CoapCode.INTERNAL_SERVER_ERROR },
+          new CoapTimeoutError(
+            `Cannot answer request: the handler did not finish in ${this.#handlerTimeout} ms`,
+          ),
+        ),
+      this.#handlerTimeout,
+    );
+    result.then(
+      (response) => settle(response),
+      (error) =>
+        settle(
+          { code: CoapCode.INTERNAL_SERVER_ERROR },
+          error ?? new Error("rejected"),
+        ),
     );
   }
 

@@ -201,6 +201,8 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
   separateResponseDelay?: number;
   /** The most requests handled at once; more get 5.03. @default {1024} */
   maxPendingRequests?: number;
+  /** How long a handler may take before the request is answered with 5.00, in ms. @default {exchangeLifetime} */
+  handlerTimeout?: number;
   /** The most remembered exchanges for duplicate detection. @default {100000} */
   maxDedupEntries?: number;
   /** The most peers tracked by the message layer. @default {10000} */
@@ -1417,6 +1419,7 @@ function pick(options: CoapServerOptions): CoapEndpointOptions {
       "force",
       "separateResponseDelay",
       "maxPendingRequests",
+      "handlerTimeout",
       "maxDedupEntries",
       "maxPeers",
     ] as const
