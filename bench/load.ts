@@ -6,7 +6,6 @@
 //
 // `deno run -A bench/load.ts [--duration 5] [--warmup 1] [--rounds 3]
 //   [--concurrency 64] [--sockets 8]`
-import { existsSync } from "node:fs";
 import { freeUdpPort } from "../test_util/libcoap.ts";
 import type { LoadResult } from "./loadgen.ts";
 import {
@@ -117,25 +116,37 @@ export async function loadBench(
       ]),
     );
     if (node) {
-      const npm = ROOT + "dist/npm";
-      if (existsSync(npm + "/package.json")) {
+      const npm = await buildNpm(dir + "/npm");
+      if (npm === undefined) {
         notes.push(
-          "dist/npm exists, but the Node server row still uses an esbuild bundle of the workspace sources",
+          "our server on Node: the npm build (scripts/build_npm.ts, as deno task build:npm)",
+        );
+        targets.push(
+          ours("microcoap CoapServer, Node (npm build), node:dgram", "node", [
+            NODE_DIR + "microcoap_npm_server.mjs",
+            dir + "/npm",
+            "0",
+            "server",
+          ]),
         );
       } else {
         notes.push(
-          "no npm build (dist/npm) yet: our server on Node is an esbuild bundle of bench/servers/microcoap.ts",
+          `npm build failed (${npm}): our server on Node is an esbuild bundle of bench/servers/microcoap.ts`,
+        );
+        await bundleForNode(script, dir + "/microcoap_server.mjs");
+        targets.push(
+          ours(
+            "microcoap CoapServer, Node (esbuild bundle), node:dgram",
+            "node",
+            [
+              dir + "/microcoap_server.mjs",
+              "0",
+              "server",
+              "dgram",
+            ],
+          ),
         );
       }
-      await bundleForNode(script, dir + "/microcoap_server.mjs");
-      targets.push(
-        ours("microcoap CoapServer, Node, node:dgram", "node", [
-          dir + "/microcoap_server.mjs",
-          "0",
-          "server",
-          "dgram",
-        ]),
-      );
       const missing = await ensureNodeCoap();
       if (missing === undefined) {
         targets.push(
@@ -239,6 +250,22 @@ export async function loadBench(
     return { rows, notes };
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** Builds the npm package into `out`; returns undefined or why it failed. */
+export async function buildNpm(out: string): Promise<string | undefined> {
+  try {
+    await run("deno", [
+      "run",
+      "-A",
+      ROOT + "scripts/build_npm.ts",
+      "--out",
+      out,
+    ]);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
