@@ -116,6 +116,18 @@ export function encodeString(value: string): Uint8Array {
  * ```
  */
 export function decodeString(bytes: Uint8Array): string {
+  const length = bytes.length;
+  // Short ASCII values (most paths and queries) are built here: a
+  // TextDecoder call costs more than the loop (a runtime call per value).
+  if (length <= 32) {
+    let out = "";
+    for (let i = 0; i < length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return utf8Decoder.decode(bytes);
+      out += String.fromCharCode(byte);
+    }
+    return out;
+  }
   return utf8Decoder.decode(bytes);
 }
 

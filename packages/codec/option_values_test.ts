@@ -48,6 +48,23 @@ Deno.test("decodeUint() accepts leading zeros and rejects more than 4 bytes", ()
   );
 });
 
+Deno.test("decodeString() gives what TextDecoder gives for ASCII, short and long, and mixed values", () => {
+  const decoder = new TextDecoder();
+  const cases = [
+    new Uint8Array(0),
+    new Uint8Array([0, 0x7f, 0x20]),
+    new TextEncoder().encode("a".repeat(32)),
+    new TextEncoder().encode("b".repeat(33)),
+    new TextEncoder().encode("sensors/temp?x=1"),
+    new Uint8Array([0x61, 0x62, 0xc3, 0xa9]),
+    new Uint8Array([0xef, 0xbb, 0xbf, 0x61]),
+    new Uint8Array([0x61, 0x80]),
+  ];
+  for (const bytes of cases) {
+    assertEquals(decodeString(bytes), decoder.decode(bytes));
+  }
+});
+
 Deno.test("encodeString() and decodeString() use UTF-8", () => {
   assertEquals(encodeString("é€"), hex("c3 a9 e2 82 ac"));
   assertEquals(decodeString(hex("c3 a9 e2 82 ac")), "é€");
