@@ -42,7 +42,20 @@ import {
 import { createServeServer } from "./serve.ts";
 import { contentFormatOfFile } from "./_files.ts";
 
-/** Where the command writes: stdout or stderr. */
+/**
+ * Where the command writes: stdout or stderr.
+ *
+ * @example Usage
+ * ```ts
+ * import type { CliWriter } from "@microcoap/cli";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const chunks: Uint8Array[] = [];
+ * const writer: CliWriter = { write: (chunk) => chunks.push(chunk) };
+ * writer.write(new Uint8Array([104, 105]));
+ * assertEquals(chunks.length, 1);
+ * ```
+ */
 export interface CliWriter {
   /**
    * Writes bytes; may return a promise that resolves once they are written.
@@ -52,7 +65,26 @@ export interface CliWriter {
   write(chunk: Uint8Array): unknown;
 }
 
-/** The standard streams and the interrupt signal of {@linkcode runCli}. */
+/**
+ * The standard streams and the interrupt signal of {@linkcode runCli}.
+ *
+ * @example Usage
+ * ```ts
+ * import { runCli } from "@microcoap/cli";
+ * import type { CliIo } from "@microcoap/cli";
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ *
+ * let stderr = "";
+ * const io: CliIo = {
+ *   stdout: { write: () => {} },
+ *   stderr: { write: (bytes) => stderr += new TextDecoder().decode(bytes) },
+ *   stdin: (async function* () {})(),
+ *   stderrIsTerminal: false,
+ * };
+ * assertEquals(await runCli(["get"], io), 2);
+ * assertStringIncludes(stderr, "Missing the URL for get");
+ * ```
+ */
 export interface CliIo {
   /**
    * Where payloads and results go.
@@ -95,7 +127,18 @@ export interface CliIo {
   clientOptions?: CoapClientOptions;
 }
 
-/** Exit codes of {@linkcode runCli}. */
+/**
+ * Exit codes of {@linkcode runCli}.
+ *
+ * @example Usage
+ * ```ts
+ * import { ExitCode, runCli } from "@microcoap/cli";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const quiet = { stdout: { write: () => {} }, stderr: { write: () => {} } };
+ * assertEquals(await runCli(["fly"], quiet), ExitCode.USAGE);
+ * ```
+ */
 export const ExitCode = {
   /** A 2.xx response, or a command that succeeded. */
   OK: 0,

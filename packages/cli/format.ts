@@ -27,6 +27,16 @@ import { decode as decodeCbor, decodeFirst as decodeCborFirst } from "cborg";
  * How a payload was decoded: `"empty"` (no payload), `"text"` (UTF-8),
  * `"json"` (parsed JSON), `"cbor"` (CBOR converted to JSON values),
  * `"link-format"` (RFC 6690 links) or `"binary"` (a hex string).
+ *
+ * @example Usage
+ * ```ts
+ * import { decodePayload } from "@microcoap/cli/format";
+ * import type { PayloadFormat } from "@microcoap/cli/format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const format: PayloadFormat = decodePayload(new Uint8Array(0)).format;
+ * assertEquals(format, "empty");
+ * ```
  */
 export type PayloadFormat =
   | "empty"
@@ -36,7 +46,20 @@ export type PayloadFormat =
   | "link-format"
   | "binary";
 
-/** A payload decoded by {@linkcode decodePayload}. */
+/**
+ * A payload decoded by {@linkcode decodePayload}.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodePayload } from "@microcoap/cli/format";
+ * import type { DecodedPayload } from "@microcoap/cli/format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const decoded: DecodedPayload = decodePayload(new TextEncoder().encode("{oops"), 50);
+ * assertEquals(decoded.format, "text");
+ * assertEquals(typeof decoded.error, "string");
+ * ```
+ */
 export interface DecodedPayload {
   /** How the payload was decoded. */
   readonly format: PayloadFormat;
@@ -406,7 +429,19 @@ export function describeCode(code: number): string {
   return `${formatCode(code)} ${words.join(" ")}`;
 }
 
-/** An option as {@linkcode responseToJson} gives it. */
+/**
+ * An option as {@linkcode responseToJson} gives it.
+ *
+ * @example Usage
+ * ```ts
+ * import { optionToJson } from "@microcoap/cli/format";
+ * import type { OptionJson } from "@microcoap/cli/format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const option: OptionJson = optionToJson({ number: 11, value: new TextEncoder().encode("a") });
+ * assertEquals(option, { number: 11, name: "Uri-Path", value: "a" });
+ * ```
+ */
 export interface OptionJson {
   /** The option number. */
   readonly number: number;
@@ -507,7 +542,19 @@ export function describeOption(option: CoapOption): string {
   return `${label}: ${value}`;
 }
 
-/** What {@linkcode responseToJson} reads from a response (a `CoapResponse` fits). */
+/**
+ * What {@linkcode responseToJson} reads from a response (a `CoapResponse` fits).
+ *
+ * @example Usage
+ * ```ts
+ * import { responseToJson } from "@microcoap/cli/format";
+ * import type { ResponseLike } from "@microcoap/cli/format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const response: ResponseLike = { code: 0x44, type: "ACK", options: [], payload: new Uint8Array(0) };
+ * assertEquals(responseToJson(response).codeName, "CHANGED");
+ * ```
+ */
 export interface ResponseLike {
   /** The response code. */
   readonly code: number;
@@ -519,7 +566,24 @@ export interface ResponseLike {
   readonly payload: Uint8Array;
 }
 
-/** The JSON form of a response, one line of `--json` output. */
+/**
+ * The JSON form of a response, one line of `--json` output.
+ *
+ * @example Usage
+ * ```ts
+ * import { responseToJson } from "@microcoap/cli/format";
+ * import type { ResponseJson } from "@microcoap/cli/format";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const json: ResponseJson = responseToJson({
+ *   code: 0x45,
+ *   type: "NON",
+ *   options: [{ number: 6, value: new Uint8Array([3]) }],
+ *   payload: new Uint8Array([1]),
+ * });
+ * assertEquals([json.observe, json.payloadFormat, json.payload], [3, "binary", "01"]);
+ * ```
+ */
 export interface ResponseJson {
   /** The dotted code, such as `"2.05"`. */
   readonly code: string;

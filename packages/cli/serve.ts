@@ -19,7 +19,21 @@ import type {
 } from "@microcoap/transport";
 import { addFileRoutes } from "./_files.ts";
 
-/** Options for {@linkcode createServeServer}. */
+/**
+ * Options for {@linkcode createServeServer}.
+ *
+ * @example Usage
+ * ```ts
+ * import { createServeServer } from "@microcoap/cli/serve";
+ * import type { ServeOptions } from "@microcoap/cli/serve";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const options: ServeOptions = { transport: new MemoryNetwork().bind(), timeInterval: 500 };
+ * await using serve = createServeServer(options);
+ * assertEquals((await serve.listen()).port > 0, true);
+ * ```
+ */
 export interface ServeOptions {
   /**
    * The address to bind: `"127.0.0.1"`, `"::1"`, or `"0.0.0.0"` / `"::"`
@@ -76,7 +90,22 @@ export interface ServeOptions {
   logger?: ServerLogger;
 }
 
-/** A built serve server: the `CoapServer` plus the `/time` ticker. */
+/**
+ * A built serve server: the `CoapServer` plus the `/time` ticker.
+ *
+ * @example Usage
+ * ```ts
+ * import { createServeServer } from "@microcoap/cli/serve";
+ * import type { ServeServer } from "@microcoap/cli/serve";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const serve: ServeServer = createServeServer({ port: 0 });
+ * serve.server.get("/extra", () => ({ payload: "more" }));
+ * const address = await serve.listen();
+ * assertEquals(serve.address, address);
+ * await serve.close();
+ * ```
+ */
 export interface ServeServer extends AsyncDisposable {
   /** The underlying server (add routes before `listen`). */
   readonly server: CoapServer;
