@@ -443,7 +443,8 @@ export class DedupFilter {
    * `{ status: "replay", reply }` with these bytes. Replacing an
    * earlier reply is allowed. For a NON it only marks the exchange as
    * handled (NON duplicates are always dropped). Does nothing when the
-   * exchange is not remembered (forgotten, expired or evicted). A reply
+   * exchange is not remembered (forgotten, expired or evicted; one that
+   * expired since the last call is swept, reply and all, by the next). A reply
    * larger than `maxReplyBytes` is not kept (its duplicates get
    * `"duplicate"`).
    *
@@ -478,7 +479,8 @@ export class DedupFilter {
         `Cannot set reply: reply is ${typeof reply}, expected a Uint8Array`,
       );
     }
-    this.#sweep(this.#now());
+    // No sweep here: check() sweeps on every message, and an exchange that
+    // expired since is swept with the next one (a reply on it is harmless).
     const exchange = this.#peers.get(peerKey)?.exchanges.get(messageId);
     if (exchange === undefined) return;
     if (exchange.reply !== undefined) this.#replies.drop(exchange);
