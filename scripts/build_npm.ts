@@ -227,6 +227,42 @@ function rewriteImports(
   return out;
 }
 
+/**
+ * Works around `transpileDeclaration` (TypeScript 5.9) emitting a method with
+ * a computed name such as `[Symbol.asyncDispose]()` twice, once as a
+ * property, which consumers' `tsc` rejects as a duplicate identifier: drops
+ * such properties where the class has a method of the same name.
+ */
+function dropDuplicateComputedMembers(dts: string): string {
+  const file = ts.createSourceFile("x.d.ts", dts, ts.ScriptTarget.Latest, true);
+  const removals: { start: number; end: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isClassDeclaration(node)) {
+      const methods = new Set(
+        node.members.filter(ts.isMethodDeclaration)
+          .filter((m) => ts.isComputedPropertyName(m.name))
+          .map((m) => m.name.getText(file)),
+      );
+      for (const member of node.members) {
+        if (
+          ts.isPropertyDeclaration(member) &&
+          ts.isComputedPropertyName(member.name) &&
+          methods.has(member.name.getText(file))
+        ) {
+          removals.push({ start: member.getFullStart(), end: member.getEnd() });
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = dts;
+  for (const { start, end } of removals.sort((a, b) => b.start - a.start)) {
+    out = out.slice(0, start) + out.slice(end);
+  }
+  return out;
+}
+
 const COMPILER_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
@@ -344,7 +380,10 @@ export async function buildNpm(
       warnings.push(diagnosticText(diagnostic));
     }
     await write(target.path, js.outputText);
-    await write(target.path.replace(/\.js$/, ".d.ts"), dts.outputText);
+    await write(
+      target.path.replace(/\.js$/, ".d.ts"),
+      dropDuplicateComputedMembers(dts.outputText),
+    );
   }
 
   const exports: Record<string, unknown> = {};

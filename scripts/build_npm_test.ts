@@ -235,6 +235,73 @@ Deno.test({
         );
         assertEquals(JSON.parse(json.stdout).payload.length, 10_000);
       });
+
+      await t.step(
+        "a TypeScript project using the tarball type-checks under tsc --strict",
+        async () => {
+          const project = `${tmp}/consumer`;
+          await Deno.mkdir(project);
+          const tarball = (await files(tmp)).find((p) =>
+            /^microcoap-.*\.tgz$/.test(p)
+          )!;
+          await Deno.writeTextFile(
+            `${project}/package.json`,
+            JSON.stringify({ name: "consumer", private: true, type: "module" }),
+          );
+          await Deno.writeTextFile(
+            `${project}/tsconfig.json`,
+            JSON.stringify({
+              compilerOptions: {
+                strict: true,
+                module: "nodenext",
+                moduleResolution: "nodenext",
+                target: "es2022",
+                lib: ["es2022", "dom"],
+                types: ["node"],
+                noEmit: true,
+              },
+              files: ["main.ts"],
+            }),
+          );
+          await Deno.writeTextFile(
+            `${project}/main.ts`,
+            `import { Coap, CoapClient, CoapServer, encode } from "microcoap";
+import type { CoapResponse } from "microcoap/client";
+import { parseUri } from "microcoap/codec/uri";
+import { createServeServer, runCli } from "microcoap/cli";
+
+const server = new CoapServer({ port: 0 });
+server.get("/x", (request) => ({ payload: request.path }));
+const client = new CoapClient({ timeout: 1000 });
+const response: Promise<CoapResponse> = client.get("coap://127.0.0.1/x");
+const port: number = parseUri("coap://h/").port;
+const code: Promise<number> = runCli(["--version"]);
+// @ts-expect-error: a wrong option type is caught
+new CoapClient({ timeout: "soon" });
+void [response, port, code, Coap, encode, createServeServer];
+`,
+          );
+          const env = {
+            npm_config_cache: `${tmp}/npm-cache`,
+            npm_config_update_notifier: "false",
+          };
+          check(
+            await run("npm", [
+              "install",
+              "--no-audit",
+              "--no-fund",
+              `../${tarball}`,
+              "typescript@5.9.3",
+              "@types/node@20",
+            ], { cwd: project, env }),
+            "npm install (consumer)",
+          );
+          check(
+            await run("npx", ["tsc", "-p", "."], { cwd: project, env }),
+            "tsc",
+          );
+        },
+      );
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
