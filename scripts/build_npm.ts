@@ -135,7 +135,7 @@ const PACKAGES_URL = new URL("packages/", ROOT).href;
 
 /** Where a module goes in the package, or how it is imported. */
 type Target =
-  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "file"; readonly path: string; readonly vendored?: string }
   | {
     readonly kind: "bare";
     readonly specifier: string;
@@ -159,11 +159,12 @@ function targetOf(specifier: string, graph: Graph): Target {
     };
   }
   // A JSR module (from jsr.io or a file:// JSR_URL mirror): vendored.
-  const jsr = /\/@([^/]+)\/([^/]+)\/[^/]+\/(.+)\.ts$/.exec(resolved);
+  const jsr = /\/@([^/]+)\/([^/]+)\/([^/]+)\/(.+)\.ts$/.exec(resolved);
   if (jsr) {
     return {
       kind: "file",
-      path: `esm/_vendor/${jsr[1]}/${jsr[2]}/${jsr[3]}.js`,
+      path: `esm/_vendor/${jsr[1]}/${jsr[2]}/${jsr[4]}.js`,
+      vendored: `@${jsr[1]}/${jsr[2]}@${jsr[3]}`,
     };
   }
   throw new Error(`Cannot build: do not know where ${resolved} goes`);
@@ -328,6 +329,7 @@ export async function buildNpm(
     files.push(path);
   };
 
+  const vendored = new Set<string>();
   for (const module of graph.modules) {
     if (module.kind !== "esm" || module.local === undefined) continue;
     if (graph.roots.includes(module.specifier)) continue;
@@ -336,6 +338,7 @@ export async function buildNpm(
     }
     const target = targetOf(module.specifier, graph);
     if (target.kind !== "file") continue;
+    if (target.vendored) vendored.add(target.vendored);
     const resolvedBy = new Map<string, string>();
     for (const dependency of module.dependencies ?? []) {
       const to = dependency.code?.specifier ?? dependency.type?.specifier;
@@ -403,6 +406,19 @@ export async function buildNpm(
   }
   exports["./package.json"] = "./package.json";
 
+  if (vendored.size > 0) {
+    await write(
+      "esm/_vendor/README.md",
+      "# Vendored modules\n\n" +
+        "The command line's modules from JSR, copied here because npm cannot\n" +
+        "install JSR packages without extra registry settings:\n\n" +
+        [...vendored].sort().map((name) =>
+          `- \`${name}\` (https://jsr.io/${
+            name.replace(/@[^@]*$/, "")
+          }), MIT License, Copyright the Deno authors\n`
+        ).join(""),
+    );
+  }
   await write("bin/microcoap.js", BIN);
   await Deno.chmod(`${outDir}/bin/microcoap.js`, 0o755);
   await write(

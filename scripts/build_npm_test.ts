@@ -158,6 +158,10 @@ Deno.test({
               )
             ) withDeno.push(path);
           }
+          assertStringIncludes(
+            await Deno.readTextFile(`${out}/esm/_vendor/README.md`),
+            "`@std/cli@",
+          );
           assertEquals(withDeno.sort(), [
             "_vendor/std/cli/unstable_progress_bar.js",
             "transport/deno_udp.js",

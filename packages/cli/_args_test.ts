@@ -6,6 +6,7 @@ import {
   parseCommandLine,
   parseOptionFlag,
   UsageError,
+  VERSION,
 } from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
 
@@ -246,4 +247,11 @@ Deno.test("helpText() lists every command, and each command's options", () => {
   }
   assertStringIncludes(helpText("serve"), "/large");
   assertStringIncludes(general, "Exit codes");
+});
+
+Deno.test("VERSION is the package version", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("./deno.json", import.meta.url)),
+  );
+  assertEquals(VERSION, config.version);
 });

@@ -304,6 +304,41 @@ Deno.test("--verbose prints the messages, options and timing on stderr", async (
   assertMatch(run.stderr, /\n2\.05 Content in [0-9.]+ ms\n$/);
 });
 
+Deno.test("ping --verbose shows the empty CON and the RST", async () => {
+  await using serve = await serveOnFreePort();
+  const run = await cli(["ping", "-v", serve.url]);
+  assertEquals(run.code, 0);
+  assertMatch(
+    run.stderr,
+    /^> CON Empty mid=\d+ to 127\.0\.0\.1:\d+\n< RST Empty mid=\d+ from /,
+  );
+});
+
+Deno.test("serve --verbose logs the requests and responses", async () => {
+  const controller = new AbortController();
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const running = runCli(["serve", "-v", "--port", "0"], {
+    stdout,
+    stderr,
+    signal: controller.signal,
+  });
+  await stdout.waitFor("\n");
+  const url = /coap:\/\/\S+/.exec(stdout.text)![0];
+  assertEquals((await cli(["get", `${url}/hello`])).code, 0);
+  await stderr.waitFor("2.05 Content");
+  controller.abort();
+  assertEquals(await running, 0);
+  assertMatch(
+    stderr.text,
+    /< CON GET mid=\d+ token=[0-9a-f]+ from 127\.0\.0\.1:\d+\n    Uri-Path: "hello"\n/,
+  );
+  assertMatch(
+    stderr.text,
+    /> ACK 2\.05 Content mid=\d+ token=[0-9a-f]+ to 127\.0\.0\.1:\d+\n/,
+  );
+});
+
 Deno.test("discover lists the resources of /.well-known/core, filtered by a query", async () => {
   await using serve = await serveOnFreePort();
   const run = await cli(["discover", serve.url]);
