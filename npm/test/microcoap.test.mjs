@@ -166,6 +166,30 @@ test("the microcoap bin serves in Node and stops on SIGINT", async () => {
   assert.equal(code, 0);
 });
 
+test("the microcoap bin ends quietly when its reader goes away", async () => {
+  const serve = createServeServer({ port: 0, timeInterval: 20 });
+  const { port } = await serve.listen();
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        new URL("../bin/microcoap.js", import.meta.url).pathname,
+        "observe",
+        `coap://127.0.0.1:${port}/time`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => stderr += chunk);
+    await once(child.stdout, "data");
+    child.stdout.destroy();
+    const [code] = await once(child, "close");
+    assert.deepEqual({ code, stderr }, { code: 0, stderr: "" });
+  } finally {
+    await serve.close();
+  }
+});
+
 test("a request reaches a server running elsewhere", {
   skip: !process.env.MICROCOAP_TEST_URL,
 }, async () => {

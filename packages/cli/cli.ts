@@ -177,13 +177,41 @@ class Output {
 
 interface NodeWritable {
   write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
+/** The reader of stdout went away (`microcoap observe ... | head -3`). */
+class OutputClosedError extends Error {
+  constructor(cause: unknown) {
+    super("Cannot write: the output was closed", { cause });
+    this.name = "OutputClosedError";
+  }
+}
+
+const processWriters = new Map<NodeWritable, CliWriter>();
+
+// A write to a closed pipe fails (EPIPE) and the stream emits "error", which
+// would end the process with a stack trace; here it rejects the write.
 function processWriter(stream: NodeWritable): CliWriter {
-  return {
-    write: (chunk) =>
-      new Promise<void>((resolve) => stream.write(chunk, () => resolve())),
-  };
+  let writer = processWriters.get(stream);
+  if (writer === undefined) {
+    let failed: unknown;
+    stream.on("error", (error) => failed ??= error);
+    writer = {
+      write: (chunk) =>
+        failed === undefined
+          ? new Promise<void>((resolve, reject) =>
+            stream.write(
+              chunk,
+              (error) =>
+                error ? reject(new OutputClosedError(error)) : resolve(),
+            )
+          )
+          : Promise.reject(new OutputClosedError(failed)),
+    };
+    processWriters.set(stream, writer);
+  }
+  return writer;
 }
 
 /**
@@ -254,6 +282,8 @@ async function report(
   command: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<number> {
+  // Nobody reads any more: stop quietly, as `head` expects.
+  if (error instanceof OutputClosedError) return ExitCode.OK;
   if (error instanceof UsageError) {
     await output.err(
       error.showHelp

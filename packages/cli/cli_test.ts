@@ -331,7 +331,7 @@ Deno.test("serve --verbose logs the requests and responses", async () => {
   assertEquals(await running, 0);
   assertMatch(
     stderr.text,
-    /< CON GET mid=\d+ token=[0-9a-f]+ from 127\.0\.0\.1:\d+\n    Uri-Path: "hello"\n/,
+    /< CON GET mid=\d+ token=[0-9a-f]+ from 127\.0\.0\.1:\d+\n {4}Uri-Path: "hello"\n/,
   );
   assertMatch(
     stderr.text,

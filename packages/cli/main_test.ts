@@ -106,6 +106,22 @@ Deno.test("the microcoap process serves, answers requests, and stops on SIGINT",
     assertEquals(observe.code, 0);
     assertEquals(observe.stdout.trim().split("\n").length, 2);
 
+    // A reader that goes away (`| head -1`) ends observe quietly.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-N", MAIN, "observe", `${server.url}/time`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await reader.cancel();
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+    ]);
+    assertEquals([status.code, stderr], [0, ""]);
+
     const missing = await microcoap(["get", `${server.url}/missing`]);
     assertEquals([missing.code, missing.stdout, missing.stderr], [
       1,
