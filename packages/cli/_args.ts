@@ -336,7 +336,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   }
   if (first === "--version" || first === "-V") return { kind: "version" };
   if (first === "help") {
-    const topic = args[1];
+    const topic = args[1] === "help" ? undefined : args[1];
     if (topic !== undefined && findCommand(topic) === undefined) {
       throw new UsageError(`Unknown command "${topic}"`);
     }

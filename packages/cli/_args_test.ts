@@ -94,6 +94,7 @@ Deno.test("parseCommandLine() answers help and version requests", () => {
   assertEquals(parseCommandLine([]), { kind: "help" });
   assertEquals(parseCommandLine(["--help"]), { kind: "help" });
   assertEquals(parseCommandLine(["help"]), { kind: "help" });
+  assertEquals(parseCommandLine(["help", "help"]), { kind: "help" });
   assertEquals(parseCommandLine(["help", "get"]), {
     kind: "help",
     command: "get",
