@@ -171,7 +171,11 @@ class Output {
     );
   }
   async err(text: string): Promise<void> {
-    await this.stderr.write(encoder.encode(text));
+    try {
+      await this.stderr.write(encoder.encode(text));
+    } catch {
+      // stderr is gone: there is nobody left to tell.
+    }
   }
 }
 
