@@ -147,9 +147,13 @@ export async function runLoad(options: Options): Promise<LoadResult> {
       };
       socket.on("message", (data: Uint8Array) => onMessage(sock, data));
       socket.on("error", reject);
+      // Connected sockets: a send needs no address lookup, and only the
+      // server's datagrams arrive.
       socket.bind(0, host.includes(":") ? "::1" : "127.0.0.1", () => {
-        all.add(sock);
-        resolve(sock);
+        socket.connect(port, host, () => {
+          all.add(sock);
+          resolve(sock);
+        });
       });
     });
 
@@ -166,7 +170,7 @@ export async function runLoad(options: Options): Promise<LoadResult> {
   let closed = 0;
 
   const send = (sock: Sock, bytes: Uint8Array): void => {
-    sock.socket.send(bytes, port, host);
+    sock.socket.send(bytes);
   };
 
   let total = 0;
