@@ -282,6 +282,9 @@ export function printLoad(rows: readonly LoadRow[]): void {
     "vs libcoap": libcoap ? ratio(row.rps, libcoap.rps) : "n/a",
     "p99 vs libcoap": libcoap ? ratio(row.p99, libcoap.p99) : "n/a",
     "server CPU µs/req": row.cpu.toFixed(1),
+    // Throughput is capped by the generator for the fastest servers; CPU per
+    // request says what each would do with a core of its own.
+    "vs libcoap by CPU/req": libcoap ? ratio(libcoap.cpu, row.cpu) : "n/a",
     "CPU server/loadgen": `${Math.round(row.serverLoad * 100)}%/${
       Math.round(row.generatorLoad * 100)
     }%`,

@@ -158,6 +158,11 @@ function targets(
       0.8,
     );
     add(
+      `server (${name}) vs libcoap by CPU per request`,
+      (libcoap?.cpu ?? NaN) / row.cpu,
+      0.8,
+    );
+    add(
       `≤ server (${name}) p99 vs libcoap p99`,
       row.p99 / (libcoap?.p99 ?? NaN),
       2,
