@@ -170,9 +170,11 @@ export class Observation implements CoapObservation {
     return new Promise((resolve, reject) => this.#waiter = { resolve, reject });
   }
 
-  return(): Promise<IteratorResult<CoapResponse, undefined>> {
-    this.cancel().catch(() => {});
-    return Promise.resolve({ value: undefined, done: true });
+  // Leaving a `for await` loop waits for the deregistration, so that a client
+  // closed right after does not cut it off and leave the server observing.
+  async return(): Promise<IteratorResult<CoapResponse, undefined>> {
+    await this.cancel().catch(() => {});
+    return { value: undefined, done: true };
   }
 
   [Symbol.asyncIterator](): this {
@@ -184,9 +186,8 @@ export class Observation implements CoapObservation {
     return this.#deregistration ?? Promise.resolve();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    this.cancel().catch(() => {});
-    return Promise.resolve();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cancel().catch(() => {});
   }
 
   async #start(): Promise<void> {

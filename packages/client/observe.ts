@@ -77,7 +77,8 @@ export interface CoapObserveOptions extends
  *
  * Leaving a `for await` loop early, {@linkcode CoapObservation.cancel} and
  * aborting the `signal` deregister actively (a GET with Observe 1 and the
- * same token); later notifications are then rejected with RST.
+ * same token); later notifications are then rejected with RST. Leaving the
+ * loop (and `await using`) waits until that deregistration is over.
  *
  * It iterates once: a second `for await` continues where the first stopped.
  *

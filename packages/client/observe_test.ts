@@ -172,7 +172,7 @@ Deno.test("observe() drops notifications older than the newest one", async () =>
   }
   await t.clock.tick(0);
   assertEquals(await drain(t, observation, 3), ["s5", "s7", "s8"]);
-  await observation.return!();
+  await run(t.clock, observation.return!());
   await t.close();
 });
 
@@ -544,5 +544,23 @@ Deno.test("observe() yields only ever newer states under loss, duplication and r
   assert(t.network.stats.reordered > 0);
   await run(t.clock, observation.cancel());
   await loop;
+  await t.close();
+});
+
+Deno.test("leaving a for await loop resolves only once the deregistration is over", async () => {
+  const t = observeServer();
+  const observation = t.client.observe(URL);
+  const loop = (async () => {
+    for await (const _ of observation) break;
+  })();
+  let left = false;
+  loop.then(() => left = true);
+  await t.clock.tick(0);
+  assertEquals(t.registrations.length, 1);
+  await run(t.clock, loop);
+  assert(left);
+  // By the time the loop is left, the server has seen the GET with Observe 1.
+  assertEquals(t.deregistrations.length, 1);
+  assertEquals(t.deregistrations[0]!.token, t.registrations[0]!.token);
   await t.close();
 });
