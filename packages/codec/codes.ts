@@ -56,10 +56,32 @@ export const CoapCode = {
   HOP_LIMIT_REACHED: 0xa8,
 } as const;
 
-/** A known code name, such as `"CONTENT"`. */
+/**
+ * A known code name, such as `"CONTENT"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapCode, codeName, type CoapCodeName } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const name: CoapCodeName = "NOT_FOUND";
+ * assertEquals(codeName(CoapCode[name]), name);
+ * ```
+ */
 export type CoapCodeName = keyof typeof CoapCode;
 
-/** The request method names, such as `"GET"`. */
+/**
+ * The request method names, such as `"GET"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapCode, isRequestCode, type CoapMethod } from "@microcoap/codec";
+ * import { assert } from "@std/assert";
+ *
+ * const methods: CoapMethod[] = ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"];
+ * assert(methods.every((method) => isRequestCode(CoapCode[method])));
+ * ```
+ */
 export type CoapMethod =
   | "GET"
   | "POST"

@@ -5,7 +5,20 @@
  * @module
  */
 
-/** Why a datagram could not be decoded. */
+/**
+ * Why a datagram could not be decoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapDecodeError, decode, type CoapDecodeErrorReason } from "@microcoap/codec";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ *
+ * // Version 1, token length 9: token lengths 9 to 15 are reserved.
+ * const error = assertThrows(() => decode(new Uint8Array([0x49, 0x01, 0, 1])), CoapDecodeError);
+ * const reason: CoapDecodeErrorReason = error.reason;
+ * assertEquals(reason, "bad-token-length");
+ * ```
+ */
 export type CoapDecodeErrorReason =
   | "too-short"
   | "bad-version"
@@ -16,7 +29,19 @@ export type CoapDecodeErrorReason =
   | "empty-payload"
   | "bad-empty-message";
 
-/** Options for {@linkcode CoapDecodeError}. */
+/**
+ * Options for {@linkcode CoapDecodeError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapDecodeError, type CoapDecodeErrorOptions } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const options: CoapDecodeErrorOptions = { reason: "too-short", offset: 0 };
+ * const error = new CoapDecodeError("Cannot decode message: length is 2, at least 4 bytes needed", options);
+ * assertEquals([error.reason, error.offset, error.messageId], ["too-short", 0, undefined]);
+ * ```
+ */
 export interface CoapDecodeErrorOptions {
   /** Why the bytes were rejected. */
   reason: CoapDecodeErrorReason;

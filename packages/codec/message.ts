@@ -5,7 +5,26 @@
  * @module
  */
 
-/** The four CoAP message types (RFC 7252 §3). */
+/**
+ * The four CoAP message types (RFC 7252 §3).
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapCode, decode, encode, type CoapType } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const type: CoapType = "NON";
+ * const bytes = encode({
+ *   type,
+ *   code: CoapCode.GET,
+ *   messageId: 7,
+ *   token: new Uint8Array(0),
+ *   options: [],
+ *   payload: new Uint8Array(0),
+ * });
+ * assertEquals(decode(bytes).type, "NON");
+ * ```
+ */
 export type CoapType = "CON" | "NON" | "ACK" | "RST";
 
 /**
@@ -64,11 +83,53 @@ export interface CoapMessage {
   readonly payload: Uint8Array;
 }
 
-/** The CoAP protocol version this codec speaks. */
+/**
+ * The CoAP protocol version this codec speaks.
+ *
+ * @example Usage
+ * ```ts
+ * import { PROTOCOL_VERSION } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(PROTOCOL_VERSION, 1);
+ * ```
+ */
 export const PROTOCOL_VERSION = 1;
 
-/** Message types in wire order: index is the 2-bit type field. */
+/**
+ * Message types in wire order: index is the 2-bit type field.
+ *
+ * @example Usage
+ * ```ts
+ * import { MESSAGE_TYPES } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // The type field sits in bits 5 and 4 of the first header byte: 0x60 is an ACK.
+ * assertEquals(MESSAGE_TYPES[(0x60 >> 4) & 0x03], "ACK");
+ * assertEquals(MESSAGE_TYPES.indexOf("RST"), 3);
+ * ```
+ */
 export const MESSAGE_TYPES: readonly CoapType[] = ["CON", "NON", "ACK", "RST"];
 
-/** An empty byte array shared as the default token and payload. */
+/**
+ * An empty byte array shared as the default token and payload.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapCode, EMPTY_BYTES, encode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(EMPTY_BYTES.length, 0);
+ * // An empty CON (a CoAP ping) is just the 4-byte header.
+ * const ping = encode({
+ *   type: "CON",
+ *   code: CoapCode.EMPTY,
+ *   messageId: 1,
+ *   token: EMPTY_BYTES,
+ *   options: [],
+ *   payload: EMPTY_BYTES,
+ * });
+ * assertEquals(ping.length, 4);
+ * ```
+ */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);

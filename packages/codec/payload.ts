@@ -5,10 +5,32 @@
  * @module
  */
 
-/** What a payload may be given as: bytes, text, or a JSON-able value. */
+/**
+ * What a payload may be given as: bytes, text, or a JSON-able value.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodePayload, type PayloadInput } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const inputs: PayloadInput[] = [new Uint8Array([1, 2]), "hi", { on: true }];
+ * assertEquals(inputs.map((input) => encodePayload(input).contentFormat), [undefined, 0, 50]);
+ * ```
+ */
 export type PayloadInput = Uint8Array | ArrayBuffer | string | PayloadJson;
 
-/** A JSON-able value (objects, arrays, numbers, booleans, null). */
+/**
+ * A JSON-able value (objects, arrays, numbers, booleans, null).
+ *
+ * @example Usage
+ * ```ts
+ * import { encodePayload, payloadJson, type PayloadJson } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const reading: PayloadJson = { temperature: 21.5, unit: "C", history: [21, 21.5] };
+ * assertEquals(payloadJson(encodePayload(reading).payload), reading);
+ * ```
+ */
 export type PayloadJson =
   | string
   | number
@@ -17,7 +39,19 @@ export type PayloadJson =
   | readonly PayloadJson[]
   | { readonly [key: string]: PayloadJson | undefined };
 
-/** The result of {@linkcode encodePayload}. */
+/**
+ * The result of {@linkcode encodePayload}.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodePayload, payloadText, type EncodedPayload } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const encoded: EncodedPayload = encodePayload("22.5");
+ * assertEquals(encoded.contentFormat, 0);
+ * assertEquals(payloadText(encoded.payload), "22.5");
+ * ```
+ */
 export interface EncodedPayload {
   /** The bytes. */
   readonly payload: Uint8Array;
