@@ -16,7 +16,26 @@ import {
   ReplyQueue,
 } from "./_exchange.ts";
 
-/** Options for {@linkcode DedupFilter}. */
+/**
+ * Options for {@linkcode DedupFilter}.
+ *
+ * @example Usage
+ * ```ts
+ * import { DedupFilter, type DedupFilterOptions } from "@microcoap/dedup";
+ * import { assertEquals } from "@std/assert";
+ *
+ * let now = 0;
+ * const options: DedupFilterOptions = { nonLifetime: 1_000, now: () => now };
+ * const filter = new DedupFilter(options);
+ * const token = new Uint8Array([1]);
+ *
+ * assertEquals(filter.check("[::1]:5683", 9, token, false).status, "new");
+ * assertEquals(filter.check("[::1]:5683", 9, token, false).status, "duplicate");
+ * // Once NON_LIFETIME has passed, the same message ID is a new message.
+ * now = 1_000;
+ * assertEquals(filter.check("[::1]:5683", 9, token, false).status, "new");
+ * ```
+ */
 export interface DedupFilterOptions {
   /**
    * EXCHANGE_LIFETIME in milliseconds: how long a Confirmable message is
@@ -88,6 +107,21 @@ export interface DedupFilterOptions {
  *   kept: drop it.
  * - `"replay"`: a duplicate CON: send `reply`, the exact bytes recorded with
  *   {@linkcode DedupFilter.setReply}, again (do not modify them).
+ *
+ * @example Usage
+ * ```ts
+ * import { DedupFilter, type DedupResult } from "@microcoap/dedup";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const filter = new DedupFilter({ now: () => 0 });
+ * const token = new Uint8Array([0x2a]);
+ * filter.check("10.0.0.2:5683", 3, token, true);
+ * const ack = new Uint8Array([0x61, 0x44, 0x00, 0x03, 0x2a]);
+ * filter.setReply("10.0.0.2:5683", 3, ack);
+ *
+ * const result: DedupResult = filter.check("10.0.0.2:5683", 3, token, true);
+ * assertEquals(result.status === "replay" ? result.reply : undefined, ack);
+ * ```
  */
 export type DedupResult =
   | { readonly status: "new" }
