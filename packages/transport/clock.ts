@@ -5,7 +5,23 @@
  * @module
  */
 
-/** A cancellable timer handle. */
+/**
+ * A cancellable timer handle: whatever a {@linkcode Clock}'s `setTimeout`
+ * returns, to be given back to its `clearTimeout`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, type TimerHandle } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * let fired = false;
+ * const handle: TimerHandle = clock.setTimeout(() => fired = true, 100);
+ * clock.clearTimeout(handle);
+ * await clock.tick(100);
+ * assertEquals(fired, false);
+ * ```
+ */
 export type TimerHandle = unknown;
 
 /**

@@ -18,6 +18,32 @@ import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 /**
  * The part of Deno's unstable `Deno.DatagramConn` this transport uses,
  * declared here so the code type-checks without the unstable type library.
+ *
+ * @example Usage
+ * ```ts
+ * import { DenoUdpTransport, type DenoDatagramConn } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // A stand-in connection: records sends, receives nothing until closed.
+ * const sent: number[][] = [];
+ * let closed = () => {};
+ * const conn: DenoDatagramConn = {
+ *   addr: { transport: "udp", hostname: "127.0.0.1", port: 5683 },
+ *   receive: () =>
+ *     new Promise((_resolve, reject) => {
+ *       closed = () => reject(Object.assign(new Error("closed"), { name: "BadResource" }));
+ *     }),
+ *   send: (p) => {
+ *     sent.push([...p]);
+ *     return Promise.resolve(p.length);
+ *   },
+ *   close: () => closed(),
+ * };
+ * await using transport = new DenoUdpTransport(conn);
+ * assertEquals(transport.localAddress, { hostname: "127.0.0.1", port: 5683 });
+ * transport.send(new Uint8Array([0x40, 0, 0, 1]), { hostname: "127.0.0.1", port: 5684 });
+ * assertEquals(sent, [[0x40, 0, 0, 1]]);
+ * ```
  */
 export interface DenoDatagramConn {
   /** The bound address (`Deno.NetAddr` for UDP). */
@@ -72,7 +98,24 @@ export function isDenoUdpAvailable(): boolean {
   return listenDatagram() !== undefined;
 }
 
-/** Multicast settings for {@linkcode bindDenoUdp}. */
+/**
+ * Multicast settings for {@linkcode bindDenoUdp}.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDenoUdp, isDenoUdpAvailable, type DenoUdpMulticastOptions } from "@microcoap/transport";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * // All CoAP Nodes, joined on the loopback interface only.
+ * const multicast: DenoUdpMulticastOptions = { groups: ["224.0.1.187"], interface: "127.0.0.1" };
+ * if (isDenoUdpAvailable()) {
+ *   await using transport = await bindDenoUdp({ hostname: "127.0.0.1", multicast });
+ *   assertEquals(transport.localAddress.hostname, "127.0.0.1");
+ * } else {
+ *   await assertRejects(() => bindDenoUdp({ hostname: "127.0.0.1", multicast }), TypeError, "--unstable-net");
+ * }
+ * ```
+ */
 export interface DenoUdpMulticastOptions {
   /** Groups to join: IPv4 (`"224.0.1.187"`) or IPv6 (`"ff02::fd"`). */
   readonly groups: readonly string[];
@@ -97,7 +140,24 @@ export interface DenoUdpMulticastOptions {
   readonly loopback?: boolean;
 }
 
-/** Options for {@linkcode bindDenoUdp}. */
+/**
+ * Options for {@linkcode bindDenoUdp}.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindDenoUdp, isDenoUdpAvailable, type BindDenoUdpOptions } from "@microcoap/transport";
+ * import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+ *
+ * const options: BindDenoUdpOptions = { hostname: "127.0.0.1", port: 0 };
+ * if (isDenoUdpAvailable()) {
+ *   await using transport = await bindDenoUdp(options);
+ *   assertEquals(transport.localAddress.hostname, "127.0.0.1");
+ *   assertNotEquals(transport.localAddress.port, 0);
+ * } else {
+ *   await assertRejects(() => bindDenoUdp(options), TypeError, "--unstable-net");
+ * }
+ * ```
+ */
 export interface BindDenoUdpOptions {
   /**
    * The local address to bind (`"::"` binds every IPv6 and IPv4 address).

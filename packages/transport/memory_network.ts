@@ -15,7 +15,26 @@ import { badDestination } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
-/** A delay drawn uniformly from `min` to `max` milliseconds. */
+/**
+ * A delay drawn uniformly from `min` to `max` milliseconds.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type DelayRange } from "@microcoap/transport";
+ * import { assert } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * const delay: DelayRange = { min: 5, max: 15 };
+ * using network = new MemoryNetwork({ clock, defaults: { delay } });
+ * const a = network.bind();
+ * const b = network.bind();
+ * const arrivals: number[] = [];
+ * b.listen({ onDatagram: () => arrivals.push(clock.now()) });
+ * for (let i = 0; i < 10; i++) a.send(new Uint8Array([i]), b.localAddress);
+ * await clock.tick(15);
+ * assert(arrivals.length === 10 && arrivals.every((at) => at >= 5 && at <= 15));
+ * ```
+ */
 export interface DelayRange {
   /** The shortest delay in milliseconds. */
   readonly min: number;
@@ -23,7 +42,31 @@ export interface DelayRange {
   readonly max: number;
 }
 
-/** How a link reorders datagrams. */
+/**
+ * How a link reorders datagrams.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type ReorderConditions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const a = network.bind();
+ * const b = network.bind();
+ * const received: number[] = [];
+ * b.listen({ onDatagram: (data) => received.push(data[0]!) });
+ * // Hold back the first datagram by 10 ms, then send the second on a perfect link.
+ * const reorder: ReorderConditions = { probability: 1, delay: 10 };
+ * network.setLink(a.localAddress, b.localAddress, { reorder });
+ * a.send(new Uint8Array([1]), b.localAddress);
+ * network.setLink(a.localAddress, b.localAddress, undefined);
+ * a.send(new Uint8Array([2]), b.localAddress);
+ * await clock.tick(10);
+ * assertEquals(received, [2, 1]);
+ * assertEquals(network.stats.reordered, 1);
+ * ```
+ */
 export interface ReorderConditions {
   /** The probability, from 0 to 1, that a datagram is held back. */
   readonly probability: number;
@@ -39,6 +82,25 @@ export interface ReorderConditions {
  * on when it is sent: lost (probability `loss`), otherwise delivered once or,
  * with probability `duplicate`, twice; each copy gets its own delay from
  * `delay`, plus the `reorder` delay with its probability.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type LinkConditions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const a = network.bind();
+ * const b = network.bind();
+ * const arrivals: number[] = [];
+ * b.listen({ onDatagram: () => arrivals.push(clock.now()) });
+ * const conditions: LinkConditions = { duplicate: 1, delay: 20 };
+ * network.setLink(a.localAddress, b.localAddress, conditions);
+ * a.send(new Uint8Array([1]), b.localAddress);
+ * await clock.tick(20);
+ * assertEquals(arrivals, [20, 20]);
+ * assertEquals(network.stats.duplicated, 1);
+ * ```
  */
 export interface LinkConditions {
   /**
@@ -67,7 +129,27 @@ export interface LinkConditions {
   readonly delay?: number | DelayRange;
 }
 
-/** Options for {@linkcode MemoryNetwork}. */
+/**
+ * Options for {@linkcode MemoryNetwork}.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type MemoryNetworkOptions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const options: MemoryNetworkOptions = {
+ *   clock: new FakeClock(),
+ *   seed: 3,
+ *   defaults: { loss: 1 },
+ * };
+ * using network = new MemoryNetwork(options);
+ * assertEquals(network.clock, options.clock);
+ * const a = network.bind();
+ * const b = network.bind();
+ * a.send(new Uint8Array([1]), b.localAddress);
+ * assertEquals(network.stats.dropped, 1);
+ * ```
+ */
 export interface MemoryNetworkOptions {
   /**
    * The clock deliveries are scheduled on. With a {@linkcode FakeClock},
@@ -102,7 +184,21 @@ export interface MemoryNetworkOptions {
   defaults?: LinkConditions;
 }
 
-/** Options for {@linkcode MemoryNetwork.bind}. */
+/**
+ * Options for {@linkcode MemoryNetwork.bind}.
+ *
+ * @example Usage
+ * ```ts
+ * import { MemoryNetwork, type MemoryBindOptions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using network = new MemoryNetwork();
+ * const options: MemoryBindOptions = { hostname: "10.0.0.1", port: 5683 };
+ * assertEquals(network.bind(options).localAddress, { hostname: "10.0.0.1", port: 5683 });
+ * // Without a port, the next free one from 49152 up.
+ * assertEquals(network.bind().localAddress, { hostname: "127.0.0.1", port: 49152 });
+ * ```
+ */
 export interface MemoryBindOptions {
   /**
    * The endpoint's host name; any non-empty string (nothing is resolved).
@@ -118,7 +214,29 @@ export interface MemoryBindOptions {
   port?: number;
 }
 
-/** Options for {@linkcode MemoryNetwork.inject}. */
+/**
+ * Options for {@linkcode MemoryNetwork.inject}.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type InjectOptions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const server = network.bind({ port: 5683 });
+ * const arrivals: number[] = [];
+ * server.listen({ onDatagram: () => arrivals.push(clock.now()) });
+ * const options: InjectOptions = {
+ *   from: { hostname: "192.0.2.66", port: 1234 },
+ *   to: server.localAddress,
+ *   delay: 50,
+ * };
+ * network.inject(new Uint8Array([0x50, 0, 0, 1]), options);
+ * await clock.tick(50);
+ * assertEquals(arrivals, [50]);
+ * ```
+ */
 export interface InjectOptions {
   /** The sender to claim; it need not be bound. */
   from: PeerAddress;
@@ -132,7 +250,25 @@ export interface InjectOptions {
   delay?: number;
 }
 
-/** Counts of what happened to datagrams, in total or on one link. */
+/**
+ * Counts of what happened to datagrams, in total or on one link.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type MemoryNetworkStats } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const a = network.bind();
+ * const b = network.bind();
+ * a.send(new Uint8Array([1]), b.localAddress);
+ * a.send(new Uint8Array([2]), { hostname: "127.0.0.1", port: 9 });
+ * await clock.tick(0);
+ * const stats: MemoryNetworkStats = network.stats;
+ * assertEquals([stats.sent, stats.delivered, stats.undeliverable], [2, 1, 1]);
+ * ```
+ */
 export interface MemoryNetworkStats {
   /** Datagrams sent by endpoints (bad destinations and oversize ones not counted). */
   sent: number;

@@ -18,12 +18,48 @@ import { badDestination, toTransportError } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
-/** A Python `(host, port)` address tuple, as a JavaScript array. */
+/**
+ * A Python `(host, port)` address tuple, as a JavaScript array.
+ *
+ * @example Usage
+ * ```ts
+ * import { CustomSocketTransport, type CustomSocketAddress } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const address: CustomSocketAddress = ["192.0.2.7", 5683];
+ * await using transport = new CustomSocketTransport({
+ *   sendto: (bytes) => bytes.length,
+ *   recvfrom: () => null,
+ *   setblocking: () => {},
+ *   getsockname: () => address,
+ * });
+ * assertEquals(transport.localAddress, { hostname: "192.0.2.7", port: 5683 });
+ * ```
+ */
 export type CustomSocketAddress = readonly [hostname: string, port: number];
 
 /**
  * What `recvfrom` returns: `[bytes, [host, port]]`, or "nothing available"
  * as `null`, `undefined` or `[null, null]` (microCoAPy's `(None, None)`).
+ *
+ * @example Usage
+ * ```ts
+ * import { CustomSocketTransport, FakeClock, type CustomSocketReceived } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // One datagram, then microCoAPy's "(None, None)": nothing more waiting.
+ * const queue: CustomSocketReceived[] = [[new Uint8Array([0x40, 0, 0, 1]), ["192.0.2.1", 5683]]];
+ * const clock = new FakeClock();
+ * await using transport = new CustomSocketTransport({
+ *   sendto: (bytes) => bytes.length,
+ *   recvfrom: (): CustomSocketReceived => queue.shift() ?? [null, null],
+ *   setblocking: () => {},
+ * }, { clock });
+ * const received: number[] = [];
+ * transport.listen({ onDatagram: (data) => received.push(data.length) });
+ * await clock.tick(0);
+ * assertEquals(received, [4]);
+ * ```
  */
 export type CustomSocketReceived =
   | readonly [
@@ -80,7 +116,42 @@ export interface CustomSocket {
   getsockname?(): CustomSocketAddress;
 }
 
-/** Options for {@linkcode CustomSocketTransport}. */
+/**
+ * Options for {@linkcode CustomSocketTransport}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CustomSocketTransport, FakeClock, type CustomSocketAddress, type CustomSocketTransportOptions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const inbox: [Uint8Array, CustomSocketAddress][] = [];
+ * let closed = false;
+ * const clock = new FakeClock();
+ * const options: CustomSocketTransportOptions = {
+ *   clock,
+ *   pollInterval: 100,
+ *   localAddress: { hostname: "10.0.0.5", port: 5683 },
+ *   closeSocket: false,
+ * };
+ * const transport = new CustomSocketTransport({
+ *   sendto: (bytes) => bytes.length,
+ *   recvfrom: () => inbox.shift() ?? null,
+ *   setblocking: () => {},
+ *   close: () => closed = true,
+ * }, options);
+ * assertEquals(transport.localAddress, { hostname: "10.0.0.5", port: 5683 });
+ * const received: number[] = [];
+ * transport.listen({ onDatagram: (data) => received.push(data[0]!) });
+ * await clock.tick(0);
+ * inbox.push([new Uint8Array([0x50, 0, 0, 9]), ["10.0.0.6", 5683]]);
+ * await clock.tick(99);
+ * assertEquals(received, []);
+ * await clock.tick(1);
+ * assertEquals(received, [0x50]);
+ * await transport.close();
+ * assertEquals(closed, false);
+ * ```
+ */
 export interface CustomSocketTransportOptions {
   /**
    * The clock that drives polling. With a {@linkcode FakeClock}, the socket

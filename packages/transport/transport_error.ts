@@ -16,6 +16,27 @@ import type { PeerAddress } from "./types.ts";
  * `"EAFNOSUPPORT"` (IPv6 destination on an IPv4 socket), `"ENOTFOUND"` (a
  * host name that does not resolve), `"EIO"` (a custom socket reported a
  * failed send), `"UNKNOWN"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, TransportError, type TransportErrorCode } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock, reportUnreachable: true });
+ * const client = network.bind();
+ * const codes: TransportErrorCode[] = [];
+ * client.listen({
+ *   onDatagram: () => {},
+ *   onError: (error) => {
+ *     if (error instanceof TransportError) codes.push(error.code);
+ *   },
+ * });
+ * // Nobody is bound at 127.0.0.1:9: like ICMP port unreachable.
+ * client.send(new Uint8Array([0x40, 0, 0, 1]), { hostname: "127.0.0.1", port: 9 });
+ * await clock.tick(0);
+ * assertEquals(codes, ["ECONNREFUSED"]);
+ * ```
  */
 export type TransportErrorCode =
   | "EADDRINUSE"
@@ -33,7 +54,26 @@ export type TransportErrorCode =
   // deno-lint-ignore ban-types
   | (string & {});
 
-/** Options for {@linkcode TransportError}. */
+/**
+ * Options for {@linkcode TransportError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { TransportError, type TransportErrorOptions } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const cause = new Error("send failed");
+ * const options: TransportErrorOptions = {
+ *   code: "EHOSTUNREACH",
+ *   peer: { hostname: "192.0.2.1", port: 5683 },
+ *   cause,
+ * };
+ * const error = new TransportError("Cannot send datagram to 192.0.2.1:5683: host unreachable", options);
+ * assertEquals(error.code, "EHOSTUNREACH");
+ * assertEquals(error.peer, { hostname: "192.0.2.1", port: 5683 });
+ * assertEquals(error.cause, cause);
+ * ```
+ */
 export interface TransportErrorOptions extends ErrorOptions {
   /** The error name, for example `"EADDRINUSE"`. */
   code: TransportErrorCode;

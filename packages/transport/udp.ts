@@ -16,7 +16,26 @@ import { ReceiverSlot } from "./_receiver_slot.ts";
 import { badDestination, toTransportError } from "./_to_transport_error.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
-/** Multicast settings for {@linkcode bindUdp}. */
+/**
+ * Multicast settings for {@linkcode bindUdp}.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindUdp, TransportError, type UdpMulticastOptions } from "@microcoap/transport";
+ * import { assertThrows } from "@std/assert";
+ *
+ * // All CoAP Nodes, joined on the loopback interface only.
+ * const multicast: UdpMulticastOptions = {
+ *   groups: ["224.0.1.187"],
+ *   interface: "127.0.0.1",
+ *   hops: 1,
+ * };
+ * await using transport = await bindUdp({ hostname: "127.0.0.1", multicast });
+ * // The group was joined at bind time, so it can be left once, not twice.
+ * transport.leaveGroup("224.0.1.187", "127.0.0.1");
+ * assertThrows(() => transport.leaveGroup("224.0.1.187", "127.0.0.1"), TransportError);
+ * ```
+ */
 export interface UdpMulticastOptions {
   /**
    * Groups to join, for example `"224.0.1.187"` (All CoAP Nodes, IPv4) or
@@ -46,7 +65,22 @@ export interface UdpMulticastOptions {
   readonly hops?: number;
 }
 
-/** Options for {@linkcode bindUdp}. */
+/**
+ * Options for {@linkcode bindUdp}.
+ *
+ * @example Usage
+ * ```ts
+ * import { bindUdp, type BindUdpOptions } from "@microcoap/transport";
+ * import { assertEquals, assertNotEquals } from "@std/assert";
+ *
+ * const options: BindUdpOptions = { hostname: "127.0.0.1", port: 0 };
+ * await using transport = await bindUdp(options);
+ * assertEquals(transport.family, "IPv4");
+ * assertEquals(transport.localAddress.hostname, "127.0.0.1");
+ * // Port 0 asked for a free ephemeral port.
+ * assertNotEquals(transport.localAddress.port, 0);
+ * ```
+ */
 export interface BindUdpOptions {
   /**
    * The local address to bind: a numeric address (`"127.0.0.1"`, `"::1"`,
