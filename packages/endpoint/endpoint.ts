@@ -30,7 +30,31 @@ import {
 import type { TransmissionParameters } from "./parameters.ts";
 import { peerKey, tokenKey } from "./_keys.ts";
 
-/** A request as the application gives it; the endpoint adds message ID and token. */
+/**
+ * A request as the application gives it; the endpoint adds message ID and token.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type RequestInit } from "@microcoap/endpoint";
+ * import { CoapCode, CoapOptionNumber, createOption, uriPathname } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), {
+ *   handler: ({ message }) => ({ code: CoapCode.CHANGED, payload: new TextEncoder().encode(uriPathname(message)) }),
+ * });
+ * await using client = new CoapEndpoint(network.bind());
+ * const init: RequestInit = {
+ *   code: CoapCode.PUT,
+ *   options: [createOption(CoapOptionNumber.URI_PATH, "lamp")],
+ *   payload: new TextEncoder().encode("on"),
+ * };
+ * const response = await client.request(server.localAddress, init);
+ * assertEquals(response.code, CoapCode.CHANGED);
+ * assertEquals(new TextDecoder().decode(response.payload), "/lamp");
+ * ```
+ */
 export interface RequestInit {
   /** The method code, e.g. `CoapCode.GET`. */
   readonly code: number;
@@ -40,13 +64,44 @@ export interface RequestInit {
   readonly payload?: Uint8Array;
 }
 
-/** Options for {@linkcode CoapEndpoint.prototype.request}. */
+/**
+ * Options for {@linkcode CoapEndpoint.prototype.request}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type EndpointRequestOptions } from "@microcoap/endpoint";
+ * import { CoapCode, type CoapMessage } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), {
+ *   handler: () => ({ code: CoapCode.CONTENT }),
+ * });
+ * await using client = new CoapEndpoint(network.bind());
+ * const sent: CoapMessage[] = [];
+ * const options: EndpointRequestOptions = {
+ *   confirmable: false,
+ *   token: new Uint8Array([0xbe, 0xef]),
+ *   onSent: (message) => sent.push(message),
+ * };
+ * const response = await client.request(server.localAddress, { code: CoapCode.GET }, options);
+ * assertEquals(sent.map((message) => message.type), ["NON"]);
+ * // A NON request gets a NON response with the same token.
+ * assertEquals(response.type, "NON");
+ * assertEquals(response.token, new Uint8Array([0xbe, 0xef]));
+ * ```
+ */
 export interface EndpointRequestOptions {
   /** Send as CON (with retransmission) or NON. @default {true} */
   confirmable?: boolean;
   /** Aborts the exchange: retransmission stops and the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Use this token instead of a fresh random one (for observe re-registration). */
+  /**
+   * Use this token instead of a fresh random one (for observe re-registration).
+   *
+   * @default {undefined} a fresh random token of `tokenLength` bytes
+   */
   token?: Uint8Array;
   /**
    * Called for every response, the first one included. While it is set the
@@ -71,6 +126,32 @@ export interface EndpointRequestOptions {
  * Retransmission progress that a chain of confirmable messages shares (see
  * {@linkcode EndpointSendOptions.retransmission}). The endpoint updates it on
  * every (re)transmission.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type RetransmissionState } from "@microcoap/endpoint";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * // random: () => 0 makes the first timeout exactly ACK_TIMEOUT (2 s).
+ * await using endpoint = new CoapEndpoint(network.bind(), { clock, random: () => 0 });
+ * const state: RetransmissionState = { attempt: -1, timeout: 0, due: 0 };
+ * const controller = new AbortController();
+ * // Nobody answers at 10.0.0.9, so the CON is retransmitted.
+ * const sent = endpoint.send(
+ *   { hostname: "10.0.0.9", port: 5683 },
+ *   { type: "CON", code: CoapCode.CONTENT, token: new Uint8Array([1]) },
+ *   { signal: controller.signal, retransmission: state },
+ * );
+ * assertEquals(state, { attempt: 0, timeout: 2000, due: 2000 });
+ * await clock.tick(2000);
+ * assertEquals(state, { attempt: 1, timeout: 4000, due: 6000 });
+ * controller.abort();
+ * await assertRejects(() => sent);
+ * ```
  */
 export interface RetransmissionState {
   /** Retransmissions so far; -1 before the first transmission. */
@@ -81,7 +162,35 @@ export interface RetransmissionState {
   due: number;
 }
 
-/** Options for {@linkcode CoapEndpoint.prototype.send}. */
+/**
+ * Options for {@linkcode CoapEndpoint.prototype.send}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type EndpointSendOptions } from "@microcoap/endpoint";
+ * import { CoapCode, decode, EMPTY_BYTES, encode } from "@microcoap/codec";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assert } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * // A peer that rejects every message with RST.
+ * const peer = network.bind();
+ * peer.listen({
+ *   onDatagram: (data, from) => {
+ *     const { messageId } = decode(data);
+ *     const rst = { type: "RST", code: CoapCode.EMPTY, messageId, token: EMPTY_BYTES, options: [], payload: EMPTY_BYTES } as const;
+ *     peer.send(encode(rst), from);
+ *   },
+ * });
+ * await using endpoint = new CoapEndpoint(network.bind(), { clock });
+ * let reset = false;
+ * const options: EndpointSendOptions = { onReset: () => reset = true };
+ * await endpoint.send(peer.localAddress, { type: "NON", code: CoapCode.CONTENT, token: new Uint8Array([1]) }, options);
+ * await clock.tick(0);
+ * assert(reset);
+ * ```
+ */
 export interface EndpointSendOptions {
   /** Stops retransmitting; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -98,7 +207,33 @@ export interface EndpointSendOptions {
   retransmission?: RetransmissionState;
 }
 
-/** A message to send with {@linkcode CoapEndpoint.prototype.send}: the endpoint assigns the message ID. */
+/**
+ * A message to send with {@linkcode CoapEndpoint.prototype.send}: the endpoint assigns the message ID.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type SendInit } from "@microcoap/endpoint";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), {
+ *   handler: () => ({ code: CoapCode.CHANGED }),
+ * });
+ * await using client = new CoapEndpoint(network.bind());
+ * const init: SendInit = {
+ *   type: "CON",
+ *   code: CoapCode.PUT,
+ *   token: new Uint8Array([7]),
+ *   payload: new TextEncoder().encode("on"),
+ * };
+ * // A CON resolves with its ACK, here carrying the piggybacked response.
+ * const ack = await client.send(server.localAddress, init);
+ * assertEquals(ack?.type, "ACK");
+ * assertEquals(ack?.code, CoapCode.CHANGED);
+ * ```
+ */
 export interface SendInit {
   /** CON (retransmitted until ACKed) or NON. */
   readonly type: "CON" | "NON";
@@ -112,7 +247,31 @@ export interface SendInit {
   readonly payload?: Uint8Array;
 }
 
-/** A request handed to the request handler. */
+/**
+ * A request handed to the request handler.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type IncomingRequest } from "@microcoap/endpoint";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * const seen: IncomingRequest[] = [];
+ * await using server = new CoapEndpoint(network.bind(), {
+ *   handler: (request) => {
+ *     seen.push(request);
+ *     return { code: CoapCode.CONTENT };
+ *   },
+ * });
+ * await using client = new CoapEndpoint(network.bind());
+ * await client.request(server.localAddress, { code: CoapCode.GET });
+ * assertEquals(seen.length, 1);
+ * assertEquals(seen[0]!.peer, client.localAddress);
+ * assertEquals(seen[0]!.message.code, CoapCode.GET);
+ * ```
+ */
 export interface IncomingRequest {
   /** The decoded request. */
   readonly message: CoapMessage;
@@ -120,7 +279,29 @@ export interface IncomingRequest {
   readonly peer: PeerAddress;
 }
 
-/** What a request handler answers with. */
+/**
+ * What a request handler answers with.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type ResponseInit } from "@microcoap/endpoint";
+ * import { CoapCode, CoapOptionNumber, ContentFormat, createOption, getUintOption } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const reading: ResponseInit = {
+ *   code: CoapCode.CONTENT,
+ *   options: [createOption(CoapOptionNumber.CONTENT_FORMAT, ContentFormat.JSON)],
+ *   payload: new TextEncoder().encode('{"celsius":21.5}'),
+ * };
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), { handler: () => reading });
+ * await using client = new CoapEndpoint(network.bind());
+ * const response = await client.request(server.localAddress, { code: CoapCode.GET });
+ * assertEquals(getUintOption(response, CoapOptionNumber.CONTENT_FORMAT), ContentFormat.JSON);
+ * assertEquals(new TextDecoder().decode(response.payload), '{"celsius":21.5}');
+ * ```
+ */
 export interface ResponseInit {
   /** The response code, e.g. `CoapCode.CONTENT`. */
   readonly code: number;
@@ -133,12 +314,56 @@ export interface ResponseInit {
 /**
  * Handles one request. Returning `undefined` sends no response (a CON
  * request is still acknowledged). A thrown error or rejection becomes 5.00.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type RequestHandler } from "@microcoap/endpoint";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // Answers GET, fails everything else.
+ * const handler: RequestHandler = async ({ message }) => {
+ *   await Promise.resolve();
+ *   if (message.code !== CoapCode.GET) throw new Error("read-only");
+ *   return { code: CoapCode.CONTENT, payload: new TextEncoder().encode("ok") };
+ * };
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), { handler });
+ * await using client = new CoapEndpoint(network.bind());
+ * assertEquals((await client.request(server.localAddress, { code: CoapCode.GET })).code, CoapCode.CONTENT);
+ * assertEquals(
+ *   (await client.request(server.localAddress, { code: CoapCode.DELETE })).code,
+ *   CoapCode.INTERNAL_SERVER_ERROR,
+ * );
+ * ```
  */
 export type RequestHandler = (
   request: IncomingRequest,
 ) => ResponseInit | undefined | Promise<ResponseInit | undefined>;
 
-/** One event seen by the endpoint's logger. */
+/**
+ * One event seen by the endpoint's logger.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type EndpointLogEvent } from "@microcoap/endpoint";
+ * import { CoapDecodeError } from "@microcoap/codec";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const events: EndpointLogEvent[] = [];
+ * await using endpoint = new CoapEndpoint(network.bind(), { clock, logger: (event) => events.push(event) });
+ * const sender = network.bind();
+ * sender.send(new Uint8Array([0xff]), endpoint.localAddress);
+ * await clock.tick(0);
+ * assertEquals(events.map((event) => event.kind), ["malformed"]);
+ * assertEquals(events[0]!.peer, sender.localAddress);
+ * assertInstanceOf(events[0]!.error, CoapDecodeError);
+ * ```
+ */
 export interface EndpointLogEvent {
   /** What happened. */
   readonly kind:
@@ -156,10 +381,56 @@ export interface EndpointLogEvent {
   readonly error?: unknown;
 }
 
-/** Receives every message the endpoint sends and receives, and what it drops. */
+/**
+ * Receives every message the endpoint sends and receives, and what it drops.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, type EndpointLogger } from "@microcoap/endpoint";
+ * import { CoapCode, formatCode } from "@microcoap/codec";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const lines: string[] = [];
+ * const logger: EndpointLogger = ({ kind, message }) =>
+ *   lines.push(`${kind} ${message?.type} ${formatCode(message?.code ?? 0)}`);
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind(), { logger });
+ * await using client = new CoapEndpoint(network.bind());
+ * await client.request(server.localAddress, { code: CoapCode.GET });
+ * // No handler: the request is answered with a piggybacked 4.04.
+ * assertEquals(lines, ["received CON 0.01", "sent ACK 4.04"]);
+ * ```
+ */
 export type EndpointLogger = (event: EndpointLogEvent) => void;
 
-/** Options for {@linkcode CoapEndpoint}. */
+/**
+ * Options for {@linkcode CoapEndpoint}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapEndpoint, CoapTimeoutError, type CoapEndpointOptions } from "@microcoap/endpoint";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const options: CoapEndpointOptions = { clock, random: () => 0, ackTimeout: 1000, maxRetransmit: 1 };
+ * await using endpoint = new CoapEndpoint(network.bind(), options);
+ * assertEquals(endpoint.parameters.ackTimeout, 1000);
+ * // Sent at 0 and retransmitted at 1000; the second timeout (2000) runs out at 3000.
+ * let failedAt = -1;
+ * const done = endpoint.request({ hostname: "10.0.0.9", port: 5683 }, { code: CoapCode.GET })
+ *   .catch((error) => {
+ *     assertInstanceOf(error, CoapTimeoutError);
+ *     failedAt = clock.now();
+ *   });
+ * await clock.tick(3000);
+ * await done;
+ * assertEquals(failedAt, 3000);
+ * ```
+ */
 export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   /** Accept transmission parameters below the RFC floors. @default {false} */
   force?: boolean;
@@ -171,7 +442,11 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   randomBytes?: (length: number) => Uint8Array;
   /** Token length for new requests, 1 to 8 bytes. @default {4} */
   tokenLength?: number;
-  /** The request handler; without one, requests get 4.04. */
+  /**
+   * The request handler; without one, requests get 4.04.
+   *
+   * @default {undefined} none: every request gets 4.04
+   */
   handler?: RequestHandler;
   /**
    * How long a handler may take before the request is acknowledged with an

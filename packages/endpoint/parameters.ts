@@ -32,7 +32,21 @@ export interface TransmissionParameters {
   readonly nonLifetime: number;
 }
 
-/** The RFC 7252 §4.8 defaults. */
+/**
+ * The RFC 7252 §4.8 defaults.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_TRANSMISSION_PARAMETERS, maxTransmitWait, resolveTransmissionParameters } from "@microcoap/endpoint";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const { ackTimeout, maxRetransmit, exchangeLifetime, nonLifetime } = DEFAULT_TRANSMISSION_PARAMETERS;
+ * assertEquals([ackTimeout, maxRetransmit, exchangeLifetime, nonLifetime], [2000, 4, 247_000, 145_000]);
+ * assertEquals(maxTransmitWait(DEFAULT_TRANSMISSION_PARAMETERS), 93_000);
+ * // Nothing overridden: the defaults.
+ * assertEquals(resolveTransmissionParameters({}), DEFAULT_TRANSMISSION_PARAMETERS);
+ * ```
+ */
 export const DEFAULT_TRANSMISSION_PARAMETERS: TransmissionParameters = Object
   .freeze({
     ackTimeout: 2000,
@@ -43,7 +57,20 @@ export const DEFAULT_TRANSMISSION_PARAMETERS: TransmissionParameters = Object
     nonLifetime: 145_000,
   });
 
-/** Options for {@linkcode resolveTransmissionParameters}. */
+/**
+ * Options for {@linkcode resolveTransmissionParameters}.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveTransmissionParameters, type ResolveTransmissionParametersOptions } from "@microcoap/endpoint";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ *
+ * // A 50 ms ACK_TIMEOUT is below the RFC floor of 1 s: refused unless forced.
+ * assertThrows(() => resolveTransmissionParameters({ ackTimeout: 50 }), RangeError, "force: true");
+ * const options: ResolveTransmissionParametersOptions = { force: true };
+ * assertEquals(resolveTransmissionParameters({ ackTimeout: 50 }, options).ackTimeout, 50);
+ * ```
+ */
 export interface ResolveTransmissionParametersOptions {
   /**
    * Accept values below the RFC's floors (ACK_TIMEOUT under 1 s,
