@@ -45,7 +45,31 @@ import type {
 } from "./request_options.ts";
 import { CoapResponse } from "./response.ts";
 
-/** An address a host name resolved to. */
+/**
+ * An address a host name resolved to.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapLookupResult } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, getStringOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => ({
+ *     code: CoapCode.CONTENT,
+ *     payload: new TextEncoder().encode(getStringOption(message, CoapOptionNumber.URI_HOST)),
+ *   }),
+ * });
+ * const result: CoapLookupResult = { address: "10.0.0.1", family: 4 };
+ * await using client = new CoapClient({ transport: network.bind(), lookup: () => Promise.resolve(result) });
+ * // Sent to 10.0.0.1, with the host name as Uri-Host.
+ * const response = await client.get("coap://sensor.example/temp");
+ * assertEquals(response.text(), "sensor.example");
+ * ```
+ */
 export interface CoapLookupResult {
   /** The numeric IPv4 or IPv6 address. */
   readonly address: string;
@@ -53,10 +77,60 @@ export interface CoapLookupResult {
   readonly family: 4 | 6;
 }
 
-/** Resolves a host name from a request URL to one address. */
+/**
+ * Resolves a host name from a request URL to one address.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, CoapDnsError, type CoapLookup } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * // A fixed table instead of the system resolver.
+ * const hosts = new Map([["lamp.example", "10.0.0.2"]]);
+ * const lookup: CoapLookup = (hostname) => {
+ *   const address = hosts.get(hostname);
+ *   return address === undefined
+ *     ? Promise.reject(Object.assign(new Error("not found"), { code: "ENOTFOUND" }))
+ *     : Promise.resolve({ address, family: 4 });
+ * };
+ * const network = new MemoryNetwork();
+ * await using lamp = new CoapEndpoint(network.bind({ hostname: "10.0.0.2", port: 5683 }), {
+ *   handler: () => ({ code: CoapCode.CHANGED }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind(), lookup });
+ * assertEquals((await client.put("coap://lamp.example/on")).codeText, "2.04");
+ * await assertRejects(() => client.get("coap://fridge.example/"), CoapDnsError);
+ * ```
+ */
 export type CoapLookup = (hostname: string) => Promise<CoapLookupResult>;
 
-/** Options for {@linkcode CoapClient}. */
+/**
+ * Options for {@linkcode CoapClient}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, CoapTimeoutError, type CoapClientOptions } from "@microcoap/client";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const options: CoapClientOptions = { transport: network.bind(), clock, timeout: 1000 };
+ * await using client = new CoapClient(options);
+ * // Nobody answers at 10.0.0.9: the request gives up after `timeout`.
+ * let failedAt = -1;
+ * const done = client.get("coap://10.0.0.9/temp").catch((error) => {
+ *   assertInstanceOf(error, CoapTimeoutError);
+ *   failedAt = clock.now();
+ * });
+ * await clock.tick(1000);
+ * await done;
+ * assertEquals(failedAt, 1000);
+ * ```
+ */
 export interface CoapClientOptions extends Partial<TransmissionParameters> {
   /**
    * Use this transport (for example a `MemoryNetwork` endpoint) for every
@@ -120,7 +194,25 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
   lookup?: CoapLookup;
 }
 
-/** Options for {@linkcode CoapClient.prototype.ping}. */
+/**
+ * Options for {@linkcode CoapClient.prototype.ping}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, CoapTimeoutError, type CoapPingOptions } from "@microcoap/client";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { assertInstanceOf } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * await using client = new CoapClient({ transport: network.bind(), clock });
+ * const options: CoapPingOptions = { timeout: 500 };
+ * // Nothing at 10.0.0.9 answers the ping.
+ * const outcome = client.ping("coap://10.0.0.9", options).catch((error) => error);
+ * await clock.tick(500);
+ * assertInstanceOf(await outcome, CoapTimeoutError);
+ * ```
+ */
 export interface CoapPingOptions {
   /** Aborts the ping; it rejects with the signal's reason. */
   signal?: AbortSignal;

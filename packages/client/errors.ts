@@ -48,7 +48,37 @@ export class CoapDnsError extends Error {
   }
 }
 
-/** Why a block-wise transfer failed. */
+/**
+ * Why a block-wise transfer failed.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapBlockwiseError, CoapClient, type CoapBlockwiseErrorReason } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, decodeBlock, encodeBlock, getOption } from "@microcoap/codec";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * // A 64-byte representation served in 16-byte Block2 blocks.
+ * const body = new Uint8Array(64).fill(0x61);
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => {
+ *     const asked = getOption(message, CoapOptionNumber.BLOCK2);
+ *     const num = asked === undefined ? 0 : decodeBlock(asked).num;
+ *     return {
+ *       code: CoapCode.CONTENT,
+ *       options: [{ number: CoapOptionNumber.BLOCK2, value: encodeBlock({ num, more: num < 3, szx: 0 }) }],
+ *       payload: body.subarray(num * 16, num * 16 + 16),
+ *     };
+ *   },
+ * });
+ * await using client = new CoapClient({ transport: network.bind(), maxBodySize: 32 });
+ * const error = await assertRejects(() => client.get("coap://10.0.0.1/log"), CoapBlockwiseError);
+ * const reason: CoapBlockwiseErrorReason = error.reason;
+ * assertEquals(reason, "too-large");
+ * ```
+ */
 export type CoapBlockwiseErrorReason =
   /** The representation changed (a new ETag) during the transfer, twice. */
   | "etag-changed"

@@ -10,7 +10,36 @@ import type { CoapMethodOptions } from "./request_options.ts";
 // deno-lint-ignore no-unused-vars
 import type { CoapClient } from "./client.ts";
 
-/** Options for {@linkcode CoapClient.prototype.observe}. */
+/**
+ * Options for {@linkcode CoapClient.prototype.observe}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapObserveOptions } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, encodeObserve } from "@microcoap/codec";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: () => ({
+ *     code: CoapCode.CONTENT,
+ *     options: [{ number: CoapOptionNumber.OBSERVE, value: encodeObserve(1) }],
+ *     payload: new TextEncoder().encode("21 C"),
+ *   }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind() });
+ * const controller = new AbortController();
+ * const options: CoapObserveOptions = { signal: controller.signal, timeout: 5000, bufferSize: 1 };
+ * const observation = client.observe("coap://10.0.0.1/temp", options);
+ * const first = await observation.next();
+ * assertEquals(first.done ? undefined : first.value.text(), "21 C");
+ * // Aborting the signal deregisters; the iteration rejects with its reason.
+ * controller.abort(new Error("enough"));
+ * await assertRejects(() => observation.next(), Error, "enough");
+ * ```
+ */
 export interface CoapObserveOptions extends
   Pick<
     CoapMethodOptions,

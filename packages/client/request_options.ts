@@ -19,6 +19,27 @@ import type { CoapClient } from "./client.ts";
  * `a=1` and `b`; arrays repeat the key; `false` and `undefined` are left
  * out) or `URLSearchParams`. Each argument becomes one Uri-Query option,
  * after those of the URL.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapQuery } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, uriQuery } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => ({
+ *     code: CoapCode.CONTENT,
+ *     payload: new TextEncoder().encode(uriQuery(message).join(" ")),
+ *   }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind() });
+ * const query: CoapQuery = { unit: "C", sensor: [1, 2], verbose: true, debug: false };
+ * const response = await client.get("coap://10.0.0.1/temp?raw", { query });
+ * assertEquals(response.text(), "raw unit=C sensor=1 sensor=2 verbose");
+ * ```
  */
 export type CoapQuery =
   | string
@@ -38,13 +59,54 @@ export type CoapQuery =
  * Which response classes a request is not interested in (No-Response,
  * RFC 7967): the option value as a number (2 = 2.xx, 8 = 4.xx, 16 = 5.xx,
  * added up), `"all"`, or a list such as `["2xx", "5xx"]`.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapNoResponse } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * // No handler: every request gets 4.04.
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }));
+ * await using client = new CoapClient({ transport: network.bind() });
+ * // Not interested in success, so a 4.04 still comes back.
+ * const noResponse: CoapNoResponse = ["2xx"];
+ * const response = await client.send("coap://10.0.0.1/missing", { method: "POST", noResponse });
+ * assertEquals(response?.codeText, "4.04");
+ * ```
  */
 export type CoapNoResponse =
   | number
   | "all"
   | readonly ("2xx" | "4xx" | "5xx")[];
 
-/** An extra option for a request: its number and a typed or raw value. */
+/**
+ * An extra option for a request: its number and a typed or raw value.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapRequestOption } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, getStringOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => ({
+ *     code: CoapCode.CONTENT,
+ *     payload: new TextEncoder().encode(getStringOption(message, 2048)),
+ *   }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind() });
+ * // 2048 is in the experimental range, elective (even), so servers may ignore it.
+ * const trace: CoapRequestOption = { number: 2048, value: "trace-42" };
+ * const response = await client.get("coap://10.0.0.1/temp", { options: [trace] });
+ * assertEquals(response.text(), "trace-42");
+ * ```
+ */
 export interface CoapRequestOption {
   /** The option number, such as 2048 for an experimental option. */
   readonly number: number;
@@ -56,7 +118,37 @@ export interface CoapRequestOption {
   readonly value?: CoapOptionValue;
 }
 
-/** Options for {@linkcode CoapClient.prototype.get} and the other method shorthands. */
+/**
+ * Options for {@linkcode CoapClient.prototype.get} and the other method shorthands.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapMethodOptions } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, getOption, getUintOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * const seen: (number | boolean | undefined)[] = [];
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => {
+ *     seen.push(
+ *       getUintOption(message, CoapOptionNumber.CONTENT_FORMAT),
+ *       getUintOption(message, CoapOptionNumber.ACCEPT),
+ *       getOption(message, CoapOptionNumber.IF_NONE_MATCH) !== undefined,
+ *     );
+ *     return { code: CoapCode.CREATED };
+ *   },
+ * });
+ * await using client = new CoapClient({ transport: network.bind() });
+ * const options: CoapMethodOptions = { payload: { level: 3 }, accept: "application/json", ifNoneMatch: true };
+ * const response = await client.put("coap://10.0.0.1/lamps/1", options);
+ * assertEquals(response.codeName, "CREATED");
+ * // JSON payload (Content-Format 50), Accept 50, If-None-Match present.
+ * assertEquals(seen, [50, 50, true]);
+ * ```
+ */
 export interface CoapMethodOptions {
   /**
    * The payload. Strings are sent as UTF-8 with Content-Format text/plain,
@@ -162,7 +254,31 @@ export interface CoapMethodOptions {
   onProgress?: (progress: CoapProgress) => void;
 }
 
-/** Options for {@linkcode CoapClient.prototype.request}. */
+/**
+ * Options for {@linkcode CoapClient.prototype.request}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapRequestOptions } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, codeName } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   handler: ({ message }) => ({
+ *     code: CoapCode.CONTENT,
+ *     payload: new TextEncoder().encode(codeName(message.code)),
+ *   }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind() });
+ * const options: CoapRequestOptions = { method: "FETCH", payload: { fields: ["t"] } };
+ * assertEquals((await client.request("coap://10.0.0.1/sensors", options)).text(), "FETCH");
+ * // A method code works too: 0.07 is iPATCH.
+ * assertEquals((await client.request("coap://10.0.0.1/sensors", { method: 0x07 })).text(), "IPATCH");
+ * ```
+ */
 export interface CoapRequestOptions extends CoapMethodOptions {
   /**
    * The method: a name or a method code (1 to 31).
@@ -172,7 +288,37 @@ export interface CoapRequestOptions extends CoapMethodOptions {
   method?: CoapMethod | number;
 }
 
-/** Options for {@linkcode CoapClient.prototype.send}. */
+/**
+ * Options for {@linkcode CoapClient.prototype.send}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapClient, type CoapSendOptions } from "@microcoap/client";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * await using server = new CoapEndpoint(network.bind({ hostname: "10.0.0.1", port: 5683 }), {
+ *   clock,
+ *   handler: () => ({ code: CoapCode.CHANGED }),
+ * });
+ * await using client = new CoapClient({ transport: network.bind(), clock });
+ * // Errors are wanted, success is not: the server leaves out its 2.04, and the
+ * // client waits `responseWait` after the ACK in case an error comes instead.
+ * const options: CoapSendOptions = { method: "POST", payload: "reboot", noResponse: ["2xx"], responseWait: 300 };
+ * let settledAt = -1;
+ * const sent = client.send("coap://10.0.0.1/device", options).then((response) => {
+ *   settledAt = clock.now();
+ *   return response;
+ * });
+ * await clock.tick(300);
+ * assertEquals(await sent, undefined);
+ * assertEquals(settledAt, 300);
+ * ```
+ */
 export interface CoapSendOptions extends CoapRequestOptions {
   /**
    * The classes of responses not wanted.

@@ -27,7 +27,33 @@ import type {
 } from "@microcoap/codec";
 import type { PeerAddress } from "@microcoap/transport";
 
-/** Options for {@linkcode CoapResponse}. */
+/**
+ * Options for {@linkcode CoapResponse}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapResponse, type CoapResponseInit } from "@microcoap/client";
+ * import { CoapCode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const firstBlock = {
+ *   type: "ACK",
+ *   code: CoapCode.CONTENT,
+ *   messageId: 1,
+ *   token: new Uint8Array([1]),
+ *   options: [],
+ *   payload: new TextEncoder().encode("0123456789abcdef"),
+ * } as const;
+ * // After reassembly, the whole representation replaces the first block's payload.
+ * const init: CoapResponseInit = {
+ *   peer: { hostname: "10.0.0.1", port: 5683 },
+ *   payload: new TextEncoder().encode("0123456789abcdefghij"),
+ * };
+ * const response = new CoapResponse(firstBlock, init);
+ * assertEquals(response.text(), "0123456789abcdefghij");
+ * assertEquals(response.peer, { hostname: "10.0.0.1", port: 5683 });
+ * ```
+ */
 export interface CoapResponseInit {
   /** Who sent the response. */
   readonly peer: PeerAddress;
