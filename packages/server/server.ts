@@ -56,6 +56,7 @@ import {
   ObserverRegistry,
 } from "./_observe.ts";
 import type { Observer } from "./_observe.ts";
+import { messageSize, PeerVerifier } from "./_amplification.ts";
 import { buildResponse, uintOption } from "./_response.ts";
 import type { BuiltResponse, ServerResponse } from "./_response.ts";
 import { CoapRequest } from "./request.ts";
@@ -170,7 +171,9 @@ export interface ServerLogEvent {
     | EndpointLogEvent["kind"]
     | "observer-added"
     | "observer-removed"
-    | "transfer-expired";
+    | "transfer-expired"
+    | "peer-challenged"
+    | "peer-verified";
   /** The peer involved. */
   readonly peer?: PeerAddress;
   /** The message involved. */
@@ -210,6 +213,8 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
   clock?: Clock;
   /** Uniform randomness in [0, 1): retransmission timeouts, message IDs, initial Observe values. @default {Math.random} */
   random?: () => number;
+  /** Random bytes for Echo values and tokens; they must be unpredictable. @default {crypto.getRandomValues} */
+  randomBytes?: (length: number) => Uint8Array;
   /** How long a handler may take before the response goes separately, in ms. @default {500} */
   separateResponseDelay?: number;
   /** The most requests handled at once; more get 5.03. @default {1024} */
@@ -237,6 +242,40 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {[]}
    */
   recognizedOptions?: readonly number[];
+  /**
+   * Amplification mitigation (RFC 7252 §11.3, RFC 9175 §2.4). With
+   * `"echo"`, a host whose address is not verified gets 4.01 Unauthorized
+   * with a fresh Echo option instead of a response more than
+   * `maxAmplification` times the size of its request, and instead of any
+   * observe registration; repeating the request with that Echo value
+   * verifies the host. A POST, PUT, DELETE, PATCH or iPATCH has run its
+   * handler by then, so its large response goes as a smaller first block
+   * (down to 16 bytes) instead of 4.01.
+   *
+   * Off by default: clients without Echo support (node-coap 1.5.0, among
+   * others) would get 4.01 for every large resource. Without it a small
+   * request from any (possibly spoofed) address gets up to one block
+   * (`blockSize`) back.
+   *
+   * @default {false}
+   */
+  verifyPeers?: "echo" | false;
+  /**
+   * With `verifyPeers`, the largest ratio of response size to request size
+   * (CoAP message bytes) sent to an unverified peer. At least 1.
+   *
+   * @default {3}
+   */
+  maxAmplification?: number;
+  /** With `verifyPeers`, the most verified hosts (and outstanding Echo values) remembered. @default {10000} */
+  maxVerifiedPeers?: number;
+  /**
+   * With `verifyPeers`, how long a host stays verified after it returned an
+   * Echo value, in ms (requests alone do not extend it).
+   *
+   * @default {3600000}
+   */
+  verifiedPeerLifetime?: number;
   /** Sees the endpoint's events and the server's own. @default {undefined} */
   logger?: ServerLogger;
 }
@@ -268,6 +307,8 @@ interface Context {
   readonly block1: BlockValue | undefined;
   readonly block2: BlockValue | undefined;
   readonly observe: number | undefined;
+  /** Whether the peer's address is verified (always, without `verifyPeers`). */
+  readonly verified: boolean;
 }
 
 // Registered critical options this server does not implement: OSCORE,
@@ -335,13 +376,22 @@ export class CoapServer implements AsyncDisposable {
   #block1: Block1Assembler | undefined;
   #responses: ExpiringMap<CachedResponse> | undefined;
   #discovery: RouteRecord | undefined;
+  #verifyPeers: boolean;
+  #maxAmplification: number;
+  #maxVerifiedPeers: number;
+  #verifiedPeerLifetime: number;
+  #verifier: PeerVerifier | undefined;
+  // Responses to unverified peers that must go out as they are: an unsafe
+  // method's handler has run, so a 4.01 asking to repeat it would run it twice.
+  #committed = new WeakSet<ResponseInit>();
   #closed = false;
 
   /**
    * Constructs a new server. Nothing is bound until {@linkcode CoapServer.prototype.listen}.
    *
    * @param options Transport or address, timing, limits, logger.
-   * @throws {RangeError} When a limit or the block size is out of range.
+   * @throws {RangeError} When a limit, the block size or an amplification setting is out of range.
+   * @throws {TypeError} When `verifyPeers` is neither `"echo"` nor `false`.
    */
   constructor(options: CoapServerOptions = {}) {
     this.#options = options;
@@ -366,6 +416,30 @@ export class CoapServer implements AsyncDisposable {
     );
     // Validated again by the endpoint; needed here for transfer lifetimes.
     this.#lifetime = options.exchangeLifetime ?? 247_000;
+    const verifyPeers = options.verifyPeers ?? false;
+    if (verifyPeers !== false && verifyPeers !== "echo") {
+      throw new TypeError(
+        `Cannot create server: verifyPeers is ${
+          JSON.stringify(verifyPeers)
+        }, expected "echo" or false`,
+      );
+    }
+    this.#verifyPeers = verifyPeers === "echo";
+    const factor = options.maxAmplification ?? 3;
+    if (typeof factor !== "number" || !(factor >= 1) || factor === Infinity) {
+      throw new RangeError(
+        `Cannot create server: maxAmplification is ${factor}, expected a finite number of at least 1`,
+      );
+    }
+    this.#maxAmplification = factor;
+    this.#maxVerifiedPeers = positive(
+      "maxVerifiedPeers",
+      options.maxVerifiedPeers ?? 10_000,
+    );
+    this.#verifiedPeerLifetime = positive(
+      "verifiedPeerLifetime",
+      options.verifiedPeerLifetime ?? 3_600_000,
+    );
     if (options.discovery ?? true) {
       this.#discovery = {
         handler: (request) => ({
@@ -739,7 +813,7 @@ export class CoapServer implements AsyncDisposable {
       isRecognizedOption: (number) =>
         extra.has(number) ||
         (optionInfo(number) !== undefined && !UNSUPPORTED.has(number)),
-      handler: (request) => this.#handle(request),
+      handler: (request) => this.#respond(request),
       ...(logger ? { logger: (event: EndpointLogEvent) => logger(event) } : {}),
     });
     this.#endpoint = endpoint;
@@ -754,6 +828,18 @@ export class CoapServer implements AsyncDisposable {
         this.#logger?.({ kind: "transfer-expired", reason: key }),
     });
     this.#responses = new ExpiringMap(this.#clock, this.#lifetime);
+    if (this.#verifyPeers) {
+      this.#verifier = new PeerVerifier({
+        clock: this.#clock,
+        randomBytes: options.randomBytes ??
+          ((length) => crypto.getRandomValues(new Uint8Array(length))),
+        maxPeers: this.#maxVerifiedPeers,
+        // An Echo value answers one request: it is fresh for as long as an
+        // exchange can last.
+        echoLifetime: this.#lifetime,
+        verifiedLifetime: this.#verifiedPeerLifetime,
+      });
+    }
     return endpoint.localAddress;
   }
 
@@ -783,6 +869,7 @@ export class CoapServer implements AsyncDisposable {
     this.#observers.clear();
     this.#block1?.clear();
     this.#responses?.clear();
+    this.#verifier?.clear();
     if (this.#listening) {
       try {
         await this.#listening;
@@ -800,8 +887,70 @@ export class CoapServer implements AsyncDisposable {
 
   // --- request handling --------------------------------------------------------
 
+  #respond(
+    incoming: IncomingRequest,
+  ): ResponseInit | undefined | Promise<ResponseInit | undefined> {
+    const verifier = this.#verifier;
+    if (verifier === undefined) return this.#handle(incoming, true);
+    const { peer, message } = incoming;
+    const status = verifier.admit(
+      peer.hostname,
+      getOption(message, CoapOptionNumber.ECHO),
+    );
+    if (status === "proved") {
+      this.#logger?.({ kind: "peer-verified", peer, message });
+    }
+    const verified = status !== "unverified";
+    const result = this.#handle(incoming, verified);
+    if (verified) return result;
+    return result instanceof Promise
+      ? result.then((response) => this.#bound(incoming, response))
+      : this.#bound(incoming, result);
+  }
+
+  /** A response to an unverified peer, or 4.01 with Echo when it is too large. */
+  #bound(
+    incoming: IncomingRequest,
+    response: ResponseInit | undefined,
+  ): ResponseInit | undefined {
+    if (
+      response === undefined || this.#committed.has(response) ||
+      this.#fits(incoming.message, response)
+    ) {
+      return response;
+    }
+    return this.#challenge(incoming.peer, incoming.message);
+  }
+
+  /** Whether a response stays within `maxAmplification` times its request. */
+  #fits(request: CoapMessage, response: ResponseInit): boolean {
+    const limit = this.#maxAmplification *
+      messageSize(
+        request.token.length,
+        request.options,
+        request.payload.length,
+      );
+    return messageSize(
+      request.token.length,
+      response.options ?? [],
+      response.payload?.length ?? 0,
+    ) <= limit;
+  }
+
+  // RFC 9175 §2.4 item 3: 4.01 with a fresh Echo value; the peer repeats the
+  // request with it, which proves it receives what is sent to its address.
+  #challenge(peer: PeerAddress, message: CoapMessage): ResponseInit {
+    const echo = this.#verifier!.challenge(peer.hostname);
+    this.#logger?.({ kind: "peer-challenged", peer, message });
+    return {
+      code: CoapCode.UNAUTHORIZED,
+      options: [{ number: CoapOptionNumber.ECHO, value: echo }],
+    };
+  }
+
   #handle(
     incoming: IncomingRequest,
+    verified: boolean,
   ): ResponseInit | undefined | Promise<ResponseInit | undefined> {
     const { message, peer } = incoming;
     const method = methodName(message.code);
@@ -967,6 +1116,7 @@ export class CoapServer implements AsyncDisposable {
       block1,
       block2,
       observe,
+      verified,
     };
     let result: ServerResponse | void | Promise<ServerResponse | void>;
     try {
@@ -1032,6 +1182,9 @@ export class CoapServer implements AsyncDisposable {
       !this.#closed &&
       (block2 === undefined || block2.num === 0)
     ) {
+      // A registration makes notifications for as long as it lasts, whatever
+      // the size of this response: only for a verified address.
+      if (!context.verified) return this.#challenge(context.peer, message);
       const observer = this.#register(context, built);
       if (observer) {
         extra.push({
@@ -1059,9 +1212,41 @@ export class CoapServer implements AsyncDisposable {
       }
     }
     options = extra.length === 0 ? options : [...options, ...extra];
-    if (!success) return { code, options, payload: body };
+    if (!success) {
+      const response = { code, options, payload: body };
+      if (safe || context.verified || this.#fits(message, response)) {
+        return response;
+      }
+      // The handler ran, so no 4.01 asking to repeat it: the diagnostic
+      // payload is optional (RFC 7252 §5.5.2), leave it out.
+      return this.#commit({ code, options });
+    }
     const szx = Math.min(this.#szx, block2?.szx ?? 6);
-    if (!safe && body.length > 16 << szx) {
+    let firstSzx = this.#szx;
+    let response = this.#serveBlock(
+      code,
+      options,
+      body,
+      block2,
+      message,
+      firstSzx,
+    );
+    const cut = !safe && !context.verified;
+    // The handler ran, so no 4.01 asking to repeat it: a smaller first block
+    // instead, down to 16 bytes. Later blocks come from the cache, without
+    // running the handler, so those may get 4.01.
+    while (cut && firstSzx > 0 && !this.#fits(message, response)) {
+      firstSzx--;
+      response = this.#serveBlock(
+        code,
+        options,
+        body,
+        block2,
+        message,
+        firstSzx,
+      );
+    }
+    if (!safe && body.length > 16 << Math.min(szx, firstSzx)) {
       // Later blocks answer requests without Block1: do not echo it there.
       this.#responses?.set(cacheKey(context.peerKey, message), {
         code,
@@ -1072,7 +1257,12 @@ export class CoapServer implements AsyncDisposable {
         szx,
       });
     }
-    return this.#serveBlock(code, options, body, block2, message, this.#szx);
+    return cut ? this.#commit(response) : response;
+  }
+
+  #commit(response: ResponseInit): ResponseInit {
+    this.#committed.add(response);
+    return response;
   }
 
   /** Slices a success response for Block2; 4.02 when the block is past the end. */
@@ -1435,6 +1625,7 @@ function pick(options: CoapServerOptions): CoapEndpointOptions {
       "handlerTimeout",
       "maxDedupEntries",
       "maxPeers",
+      "randomBytes",
     ] as const
   ) {
     if (options[name] !== undefined) out[name] = options[name];
