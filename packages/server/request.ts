@@ -24,7 +24,33 @@ import type {
 import type { PeerAddress } from "@microcoap/transport";
 import { decodeUint } from "@microcoap/codec";
 
-/** What {@linkcode CoapRequest} is built from. */
+/**
+ * What {@linkcode CoapRequest} is built from.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapRequest, type CoapRequestInit } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const init: CoapRequestInit = {
+ *   method: "GET",
+ *   peer: { hostname: "127.0.0.1", port: 40000 },
+ *   params: { room: "kitchen" },
+ *   message: {
+ *     type: "NON",
+ *     code: 0x01,
+ *     messageId: 2,
+ *     token: new Uint8Array([1]),
+ *     options: [{ number: 11, value: new TextEncoder().encode("kitchen") }],
+ *     payload: new Uint8Array(0),
+ *   },
+ * };
+ * const request = new CoapRequest(init);
+ * assertEquals(request.path, "/kitchen");
+ * assertEquals(request.params.room, "kitchen");
+ * assertEquals(request.peer.port, 40000);
+ * ```
+ */
 export interface CoapRequestInit {
   /** The request message as received. */
   readonly message: CoapMessage;

@@ -7,7 +7,18 @@
 import { CoapCode } from "@microcoap/codec";
 import type { CoapMethod } from "@microcoap/codec";
 
-/** Every CoAP method name, in code order (RFC 7252 §12.1.1, RFC 8132). */
+/**
+ * Every CoAP method name, in code order (RFC 7252 §12.1.1, RFC 8132).
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_METHODS, methodCode } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_METHODS, ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"]);
+ * assertEquals(COAP_METHODS.map(methodCode), [1, 2, 3, 4, 5, 6, 7]);
+ * ```
+ */
 export const COAP_METHODS: readonly CoapMethod[] = Object.freeze([
   "GET",
   "POST",
@@ -18,7 +29,23 @@ export const COAP_METHODS: readonly CoapMethod[] = Object.freeze([
   "IPATCH",
 ]);
 
-/** What a route answers to: one method, several, or `"*"` for all of them. */
+/**
+ * What a route answers to: one method, several, or `"*"` for all of them.
+ *
+ * @example Usage
+ * ```ts
+ * import { Router, type MethodSelector } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const writes: MethodSelector = ["PUT", "POST"];
+ * const router = new Router<string>();
+ * router.add(writes, "/config", "write");
+ * router.add("*", "/echo", "any");
+ * assertEquals(router.match("POST", ["config"]).status, "found");
+ * assertEquals(router.match("DELETE", ["config"]).status, "method-not-allowed");
+ * assertEquals(router.match("FETCH", ["echo"]).status, "found");
+ * ```
+ */
 export type MethodSelector = CoapMethod | readonly CoapMethod[] | "*";
 
 /**
@@ -67,13 +94,38 @@ export function methodCode(method: CoapMethod): number {
   return CoapCode.GET + index;
 }
 
-/** One segment of a parsed path pattern. */
+/**
+ * One segment of a parsed path pattern.
+ *
+ * @example Usage
+ * ```ts
+ * import { parsePattern, type PatternSegment } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [first, second]: readonly PatternSegment[] = parsePattern("/rooms/:room").segments;
+ * assertEquals(first, { kind: "literal", value: "rooms" });
+ * assertEquals(second, { kind: "param", name: "room" });
+ * ```
+ */
 export type PatternSegment =
   | { readonly kind: "literal"; readonly value: string }
   | { readonly kind: "param"; readonly name: string }
   | { readonly kind: "wildcard" };
 
-/** A parsed path pattern. */
+/**
+ * A parsed path pattern.
+ *
+ * @example Usage
+ * ```ts
+ * import { matchPattern, parsePattern, type PathPattern } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const pattern: PathPattern = parsePattern("/sensors/:id");
+ * assertEquals(pattern.source, "/sensors/:id");
+ * assertEquals(pattern.literal, false);
+ * assertEquals(matchPattern(pattern, ["sensors", "7"]), { id: "7" });
+ * ```
+ */
 export interface PathPattern {
   /** The pattern as given, normalised to start with "/". */
   readonly source: string;
@@ -199,7 +251,25 @@ export function matchPattern(
   return path.length === segments.length ? params : undefined;
 }
 
-/** A route as the router stores it. */
+/**
+ * A route as the router stores it.
+ *
+ * @typeParam T What is attached to the route.
+ *
+ * @example Usage
+ * ```ts
+ * import { Router, type RouterEntry } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const router = new Router<number>();
+ * const entry: RouterEntry<number> = router.add(["GET", "PUT"], "/level", 42);
+ * assertEquals([...entry.methods ?? []], ["GET", "PUT"]);
+ * assertEquals(entry.pattern.source, "/level");
+ * assertEquals(entry.value, 42);
+ * assertEquals(router.remove(entry), true);
+ * assertEquals(router.match("GET", ["level"]).status, "not-found");
+ * ```
+ */
 export interface RouterEntry<T> {
   /** The methods it answers; `undefined` for all. */
   readonly methods: ReadonlySet<CoapMethod> | undefined;
@@ -209,7 +279,24 @@ export interface RouterEntry<T> {
   readonly value: T;
 }
 
-/** The outcome of {@linkcode Router.prototype.match}. */
+/**
+ * The outcome of {@linkcode Router.prototype.match}.
+ *
+ * @typeParam T What is attached to each route.
+ *
+ * @example Usage
+ * ```ts
+ * import { Router, type RouteMatch } from "@microcoap/server";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const router = new Router<string>();
+ * router.add("GET", "/files/*", "files");
+ * const found: RouteMatch<string> = router.match("GET", ["files", "a", "b.txt"]);
+ * assertEquals(found.status === "found" ? found.params : undefined, { "*": "a/b.txt" });
+ * const refused: RouteMatch<string> = router.match("DELETE", ["files", "x"]);
+ * assertEquals(refused.status === "method-not-allowed" ? refused.allowed : undefined, ["GET"]);
+ * ```
+ */
 export type RouteMatch<T> =
   | {
     readonly status: "found";

@@ -64,18 +64,101 @@ import { methodName, Router } from "./router.ts";
 import type { MethodSelector, PathPattern, RouterEntry } from "./router.ts";
 import { wellKnownCore } from "./well_known_core.ts";
 
-export type { ServerResponse } from "./_response.ts";
+export type {
+  /**
+   * What a route handler answers: a plain description of the response. Every
+   * field is optional; `{}` (or returning nothing) sends the method's default
+   * success code without a payload.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapServer, type ServerResponse } from "@microcoap/server";
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { MemoryNetwork } from "@microcoap/transport";
+   * import { CoapCode, CoapOptionNumber, createOption, getUintOption, payloadJson } from "@microcoap/codec";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const network = new MemoryNetwork();
+   * await using server = new CoapServer({ transport: network.bind() });
+   * server.get("/temp", (): ServerResponse => ({ payload: { celsius: 21.5 }, maxAge: 30 }));
+   * const address = await server.listen();
+   * await using client = new CoapEndpoint(network.bind());
+   * const response = await client.request(address, {
+   *   code: CoapCode.GET,
+   *   options: [createOption(CoapOptionNumber.URI_PATH, "temp")],
+   * });
+   * assertEquals(response.code, CoapCode.CONTENT);
+   * assertEquals(getUintOption(response, CoapOptionNumber.MAX_AGE), 30);
+   * assertEquals(payloadJson(response.payload), { celsius: 21.5 });
+   * ```
+   */
+  ServerResponse,
+} from "./_response.ts";
 
 /**
  * Handles requests to a route: gets the request, returns (or resolves to) a
  * response description. Returning nothing sends the method's default success
  * code. A throw or rejection becomes 5.00 (and is logged).
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type RouteHandler } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, createOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const lamps = new Set(["1", "2"]);
+ * // Returns nothing: DELETE then answers its default success code, 2.02 Deleted.
+ * const remove: RouteHandler = (request) => {
+ *   lamps.delete(request.params.id!);
+ * };
+ * const network = new MemoryNetwork();
+ * await using server = new CoapServer({ transport: network.bind() });
+ * server.delete("/lamps/:id", remove);
+ * const address = await server.listen();
+ * await using client = new CoapEndpoint(network.bind());
+ * const response = await client.request(address, {
+ *   code: CoapCode.DELETE,
+ *   options: [createOption(CoapOptionNumber.URI_PATH, "lamps"), createOption(CoapOptionNumber.URI_PATH, "2")],
+ * });
+ * assertEquals(response.code, CoapCode.DELETED);
+ * assertEquals([...lamps], ["1"]);
+ * ```
  */
 export type RouteHandler = (
   request: CoapRequest,
 ) => ServerResponse | void | Promise<ServerResponse | void>;
 
-/** Options for a route: content negotiation, discovery attributes, observe. */
+/**
+ * Options for a route: content negotiation, discovery attributes, observe.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type RouteOptions } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, ContentFormat, createOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapServer({ transport: network.bind() });
+ * const options: RouteOptions = { produces: [ContentFormat.TEXT_PLAIN], rt: "temperature", observable: true };
+ * server.get("/temp", () => ({ payload: "21.5" }), options);
+ * assertEquals(server.links(), [{ href: "/temp", attributes: { rt: "temperature", ct: 0, obs: true } }]);
+ * const address = await server.listen();
+ * await using client = new CoapEndpoint(network.bind());
+ * // Asking for JSON from a route that only produces text/plain: 4.06 Not Acceptable.
+ * const response = await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [
+ *     createOption(CoapOptionNumber.URI_PATH, "temp"),
+ *     createOption(CoapOptionNumber.ACCEPT, ContentFormat.JSON),
+ *   ],
+ * });
+ * assertEquals(response.code, CoapCode.NOT_ACCEPTABLE);
+ * ```
+ */
 export interface RouteOptions {
   /**
    * The request Content-Formats the route accepts. A request with another
@@ -120,7 +203,53 @@ export interface RouteOptions {
   confirmable?: boolean;
 }
 
-/** Options for {@linkcode CoapResource.notify}. */
+/**
+ * Options for {@linkcode CoapResource.notify}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type NotifyOptions } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, createOption, payloadText } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new CoapServer({ transport: network.bind() });
+ * let celsius = 21;
+ * const temp = server.get("/temp", () => ({ payload: `${celsius}` }), { observable: true });
+ * const address = await server.listen();
+ *
+ * // One observer, registered for /temp?unit=C.
+ * await using client = new CoapEndpoint(network.bind());
+ * const controller = new AbortController();
+ * const seen: string[] = [];
+ * const { promise: notified, resolve } = Promise.withResolvers<void>();
+ * await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [
+ *     createOption(CoapOptionNumber.OBSERVE, 0),
+ *     createOption(CoapOptionNumber.URI_PATH, "temp"),
+ *     createOption(CoapOptionNumber.URI_QUERY, "unit=C"),
+ *   ],
+ * }, {
+ *   signal: controller.signal,
+ *   onResponse: (response) => {
+ *     seen.push(payloadText(response.payload));
+ *     if (seen.length === 2) resolve();
+ *   },
+ * });
+ *
+ * celsius = 22;
+ * const fahrenheitOnly: NotifyOptions = { filter: (request) => request.query.get("unit") === "F" };
+ * assertEquals(temp.notify(undefined, fahrenheitOnly), 0);
+ * const nonConfirmable: NotifyOptions = { confirmable: false };
+ * assertEquals(temp.notify(undefined, nonConfirmable), 1);
+ * await notified;
+ * assertEquals(seen, ["21", "22"]);
+ * controller.abort();
+ * ```
+ */
 export interface NotifyOptions {
   /** Send this notification as a confirmable message. @default {the route's `confirmable`} */
   confirmable?: boolean;
@@ -164,7 +293,39 @@ export interface CoapResource {
   remove(): void;
 }
 
-/** Events for {@linkcode CoapServerOptions.logger}: the endpoint's, plus the server's own. */
+/**
+ * Events for {@linkcode CoapServerOptions.logger}: the endpoint's, plus the server's own.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type ServerLogEvent } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, createOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * const events: ServerLogEvent[] = [];
+ * await using server = new CoapServer({ transport: network.bind(), logger: (event) => events.push(event) });
+ * const temp = server.get("/temp", () => ({ payload: "21" }), { observable: true });
+ * const address = await server.listen();
+ * await using client = new CoapEndpoint(network.bind());
+ * const controller = new AbortController();
+ * await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [createOption(CoapOptionNumber.OBSERVE, 0), createOption(CoapOptionNumber.URI_PATH, "temp")],
+ * }, { signal: controller.signal, onResponse: () => {} });
+ * controller.abort();
+ * temp.remove();
+ *
+ * const observerEvents = events.filter((event) => event.kind.startsWith("observer-"));
+ * assertEquals(observerEvents.map(({ kind, path, peer }) => [kind, path, peer]), [
+ *   ["observer-added", "/temp", client.localAddress],
+ *   ["observer-removed", "/temp", client.localAddress],
+ * ]);
+ * assertEquals(typeof observerEvents[1]!.reason, "string");
+ * ```
+ */
 export interface ServerLogEvent {
   /** What happened. */
   readonly kind:
@@ -186,12 +347,72 @@ export interface ServerLogEvent {
   readonly reason?: string;
 }
 
-/** Receives {@linkcode ServerLogEvent}s. */
+/**
+ * Receives {@linkcode ServerLogEvent}s.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type ServerLogger } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, formatCode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const lines: string[] = [];
+ * const logger: ServerLogger = ({ kind, message }) =>
+ *   lines.push(`${kind} ${message?.type} ${formatCode(message?.code ?? 0)}`);
+ * const network = new MemoryNetwork();
+ * await using server = new CoapServer({ transport: network.bind(), logger });
+ * const address = await server.listen();
+ * await using client = new CoapEndpoint(network.bind());
+ * await client.request(address, { code: CoapCode.GET });
+ * // No route for "/": a piggybacked 4.04.
+ * assertEquals(lines, ["received CON 0.01", "sent ACK 4.04"]);
+ * ```
+ */
 export type ServerLogger = (event: ServerLogEvent) => void;
 
-/** Options for {@linkcode CoapServer}. */
+/**
+ * Options for {@linkcode CoapServer}.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapServer, type CoapServerOptions } from "@microcoap/server";
+ * import { CoapEndpoint } from "@microcoap/endpoint";
+ * import { MemoryNetwork } from "@microcoap/transport";
+ * import { CoapCode, CoapOptionNumber, createOption, decodeBlock, getOption } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const network = new MemoryNetwork();
+ * const options: CoapServerOptions = { transport: network.bind(), blockSize: 16, discovery: false };
+ * await using server = new CoapServer(options);
+ * server.get("/log", () => ({ payload: "x".repeat(40) }));
+ * const address = await server.listen();
+ * await using client = new CoapEndpoint(network.bind());
+ * // 40 bytes in 16-byte blocks: the first response is block 0 of 3.
+ * const first = await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [createOption(CoapOptionNumber.URI_PATH, "log")],
+ * });
+ * assertEquals(first.payload.length, 16);
+ * assertEquals(decodeBlock(getOption(first, CoapOptionNumber.BLOCK2)!), { num: 0, more: true, szx: 0 });
+ * // Without discovery, /.well-known/core is not served.
+ * const discovery = await client.request(address, {
+ *   code: CoapCode.GET,
+ *   options: [
+ *     createOption(CoapOptionNumber.URI_PATH, ".well-known"),
+ *     createOption(CoapOptionNumber.URI_PATH, "core"),
+ *   ],
+ * });
+ * assertEquals(discovery.code, CoapCode.NOT_FOUND);
+ * ```
+ */
 export interface CoapServerOptions extends Partial<TransmissionParameters> {
-  /** Serve on this transport instead of binding a UDP socket (the server closes it). */
+  /**
+   * Serve on this transport instead of binding a UDP socket (the server closes it).
+   *
+   * @default {undefined} a UDP socket bound to `hostname` and `port`
+   */
   transport?: Transport;
   /** The address to bind. @default {"0.0.0.0" ("::" with `ipv6`)} */
   hostname?: string;
