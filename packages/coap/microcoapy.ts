@@ -23,7 +23,21 @@ import type {
   Transport,
 } from "@microcoap/transport";
 
-/** microCoAPy's message types. */
+/**
+ * microCoAPy's message types.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_TYPE, CoapPacket, MESSAGE_TYPES } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const packet = new CoapPacket();
+ * packet.type = COAP_TYPE.COAP_NONCON;
+ * assertEquals(packet.toString(), "type: NONCON, method: 0.01, messageid: 0, payload: None");
+ * // The values are the 2-bit type field of the header.
+ * assertEquals(MESSAGE_TYPES[COAP_TYPE.COAP_RESET], "RST");
+ * ```
+ */
 export const COAP_TYPE = {
   COAP_CON: 0,
   COAP_NONCON: 1,
@@ -31,13 +45,37 @@ export const COAP_TYPE = {
   COAP_RESET: 3,
 } as const;
 
-/** microCoAPy's protocol versions. */
+/**
+ * microCoAPy's protocol versions.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_VERSION, CoapPacket, PROTOCOL_VERSION } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_VERSION.COAP_VERSION_1, PROTOCOL_VERSION);
+ * // A packet not parsed from the wire has no version yet.
+ * assertEquals(new CoapPacket().version, COAP_VERSION.COAP_VERSION_UNSUPPORTED);
+ * ```
+ */
 export const COAP_VERSION = {
   COAP_VERSION_UNSUPPORTED: 0,
   COAP_VERSION_1: 1,
 } as const;
 
-/** microCoAPy's methods, plus FETCH, PATCH and iPATCH (RFC 8132). */
+/**
+ * microCoAPy's methods, plus FETCH, PATCH and iPATCH (RFC 8132).
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_METHOD, CoapCode } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_METHOD.COAP_GET, CoapCode.GET);
+ * assertEquals(COAP_METHOD.COAP_IPATCH, CoapCode.IPATCH);
+ * assertEquals(COAP_METHOD.COAP_EMPTY_MESSAGE, CoapCode.EMPTY);
+ * ```
+ */
 export const COAP_METHOD = {
   COAP_EMPTY_MESSAGE: 0,
   COAP_GET: 1,
@@ -52,6 +90,17 @@ export const COAP_METHOD = {
 /**
  * microCoAPy's response codes, with its misspelled names kept as aliases
  * (`COAP_NOT_FOUNT`, `COAP_METHOD_NOT_ALLOWD`, `COAP_SERVICE_UNAVALIABLE`).
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_RESPONSE_CODE, formatCode } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(formatCode(COAP_RESPONSE_CODE.COAP_CONTENT), "2.05");
+ * // The misspelled aliases are the same codes.
+ * assertEquals(COAP_RESPONSE_CODE.COAP_NOT_FOUNT, COAP_RESPONSE_CODE.COAP_NOT_FOUND);
+ * assertEquals(formatCode(COAP_RESPONSE_CODE.COAP_SERVICE_UNAVALIABLE), "5.03");
+ * ```
  */
 export const COAP_RESPONSE_CODE = {
   COAP_CREATED: CoapCode.CREATED,
@@ -82,7 +131,23 @@ export const COAP_RESPONSE_CODE = {
   COAP_PROXYING_NOT_SUPPORTED: CoapCode.PROXYING_NOT_SUPPORTED,
 } as const;
 
-/** microCoAPy's option numbers, plus Observe, Block and Size options. */
+/**
+ * microCoAPy's option numbers, plus Observe, Block and Size options.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_OPTION_NUMBER, CoapOptionNumber, CoapPacket } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_OPTION_NUMBER.COAP_URI_PATH, CoapOptionNumber.URI_PATH);
+ * const packet = new CoapPacket();
+ * packet.setUriPath("sensors/temp");
+ * assertEquals(packet.options.map((option) => option.number), [
+ *   COAP_OPTION_NUMBER.COAP_URI_PATH,
+ *   COAP_OPTION_NUMBER.COAP_URI_PATH,
+ * ]);
+ * ```
+ */
 export const COAP_OPTION_NUMBER = {
   COAP_IF_MATCH: 1,
   COAP_URI_HOST: 3,
@@ -105,7 +170,19 @@ export const COAP_OPTION_NUMBER = {
   COAP_SIZE1: 60,
 } as const;
 
-/** microCoAPy's content formats; `COAP_NONE` (-1) means "no Content-Format option". */
+/**
+ * microCoAPy's content formats; `COAP_NONE` (-1) means "no Content-Format option".
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_CONTENT_FORMAT, CoapPacket, ContentFormat } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_CONTENT_FORMAT.COAP_APPLICATION_JSON, ContentFormat.JSON);
+ * // A new packet sends no Content-Format option.
+ * assertEquals(new CoapPacket().content_format, COAP_CONTENT_FORMAT.COAP_NONE);
+ * ```
+ */
 export const COAP_CONTENT_FORMAT = {
   COAP_NONE: -1,
   COAP_TEXT_PLAIN: 0,
@@ -117,11 +194,38 @@ export const COAP_CONTENT_FORMAT = {
   COAP_APPLICATION_CBOR: 60,
 } as const;
 
-/** The older name of {@linkcode COAP_CONTENT_FORMAT}. */
+/**
+ * The older name of {@linkcode COAP_CONTENT_FORMAT}.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_CONTENT_FORMAT, COAP_CONTENT_TYPE } from "@microcoap/coap";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
+ *
+ * assertStrictEquals(COAP_CONTENT_TYPE, COAP_CONTENT_FORMAT);
+ * assertEquals(COAP_CONTENT_TYPE.COAP_TEXT_PLAIN, 0);
+ * ```
+ */
 export const COAP_CONTENT_TYPE: typeof COAP_CONTENT_FORMAT =
   COAP_CONTENT_FORMAT;
 
-/** What microCoAPy accepts where it takes bytes: a string (UTF-8) or bytes. */
+/**
+ * What microCoAPy accepts where it takes bytes: a string (UTF-8) or bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapPacket, type Bytes } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const text: Bytes = "temp";
+ * const raw: Bytes = new Uint8Array([0x74, 0x65, 0x6d, 0x70]);
+ * const packet = new CoapPacket();
+ * packet.addOption(11, text);
+ * packet.addOption(11, raw);
+ * // Both become the same option value.
+ * assertEquals(packet.options[0]!.buffer, packet.options[1]!.buffer);
+ * ```
+ */
 export type Bytes = string | Uint8Array;
 
 const encoder = new TextEncoder();
@@ -289,20 +393,100 @@ const waitingClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
-/** A microCoAPy request callback: `(packet, senderIp, senderPort)`. */
+/**
+ * A microCoAPy request callback: `(packet, senderIp, senderPort)`.
+ *
+ * @example Usage
+ * ```ts
+ * import {
+ *   Coap,
+ *   COAP_CONTENT_FORMAT,
+ *   COAP_RESPONSE_CODE,
+ *   CoapClient,
+ *   type IncomingRequestCallback,
+ * } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const server = new Coap();
+ * const onLed: IncomingRequestCallback = async (packet, ip, port) => {
+ *   const state = new TextDecoder().decode(packet.payload);
+ *   await server.sendResponse(ip, port, packet.messageid, `led ${state}`,
+ *     COAP_RESPONSE_CODE.COAP_CHANGED, COAP_CONTENT_FORMAT.COAP_TEXT_PLAIN, packet.token);
+ * };
+ * server.addIncomingRequestCallback("led", onLed);
+ * await server.start(0, "127.0.0.1");
+ *
+ * await using client = new CoapClient({ hostname: "127.0.0.1" });
+ * const [response] = await Promise.all([
+ *   client.put(`coap://127.0.0.1:${server.port}/led`, { payload: "on" }),
+ *   server.poll(2000),
+ * ]);
+ * assertEquals(response.codeText, "2.04");
+ * assertEquals(response.text(), "led on");
+ * await server.stop();
+ * ```
+ */
 export type IncomingRequestCallback = (
   packet: CoapPacket,
   senderIp: string,
   senderPort: number,
 ) => void | Promise<void>;
 
-/** A microCoAPy response callback: `(packet, [senderIp, senderPort])`. */
+/**
+ * A microCoAPy response callback: `(packet, [senderIp, senderPort])`.
+ *
+ * @example Usage
+ * ```ts
+ * import { Coap, formatCode, type ResponseCallback } from "@microcoap/coap";
+ * import { assertEquals } from "@std/assert";
+ *
+ * // No request callbacks: every path gets 4.04.
+ * const server = new Coap();
+ * await server.start(0, "127.0.0.1");
+ *
+ * const client = new Coap();
+ * const responses: [string, string, number][] = [];
+ * const onResponse: ResponseCallback = (packet, [ip, port]) => {
+ *   responses.push([formatCode(packet.method), ip, port]);
+ * };
+ * client.responseCallback = onResponse;
+ * await client.start(0, "127.0.0.1");
+ * await client.get("127.0.0.1", server.port, "missing");
+ * await client.poll(2000);
+ * assertEquals(responses, [["4.04", "127.0.0.1", server.port]]);
+ * await client.stop();
+ * await server.stop();
+ * ```
+ */
 export type ResponseCallback = (
   packet: CoapPacket,
   sender: [string, number],
 ) => void;
 
-/** Options for {@linkcode Coap}. */
+/**
+ * Options for {@linkcode Coap}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Coap, formatCode, type CoapOptions } from "@microcoap/coap";
+ * import { assert, assertEquals } from "@std/assert";
+ *
+ * const lines: string[] = [];
+ * const options: CoapOptions = { hostname: "127.0.0.1", debug: true, log: (line) => lines.push(line) };
+ * const coap = new Coap(options);
+ * await coap.start(0); // binds options.hostname
+ * assertEquals(coap.endpoint?.localAddress.hostname, "127.0.0.1");
+ *
+ * // A request to itself, for a path without a callback.
+ * const codes: string[] = [];
+ * coap.responseCallback = (packet) => codes.push(formatCode(packet.method));
+ * await coap.get("127.0.0.1", coap.port, "nothing");
+ * await coap.poll(2000);
+ * assertEquals(codes, ["4.04"]);
+ * assert(lines.includes("[microcoapy]: Callback for url [nothing] not found"));
+ * await coap.stop();
+ * ```
+ */
 export interface CoapOptions
   extends Omit<CoapEndpointOptions, "handler" | "logger"> {
   /** The local address to bind in {@linkcode Coap.prototype.start}. @default {"0.0.0.0"} */
