@@ -19,6 +19,7 @@ import {
 } from "./_blockwise.ts";
 import type { CoapProgress } from "./progress.ts";
 import type { CoapObservation } from "./observe.ts";
+import { echoChallenge, echoing, withEcho } from "./_echo.ts";
 import { CoapResponse } from "./response.ts";
 
 /** Where and what to observe, once the URL is resolved. */
@@ -82,6 +83,8 @@ export class Observation implements CoapObservation {
   #target: ObservationTarget | undefined;
   #token: Uint8Array | undefined;
   #registration: AbortController | undefined;
+  // Whether this registration was repeated with an Echo value already.
+  #echoed = false;
   #nextIsFirst = true;
   // What the server holds: nothing yet, a registration request in flight or accepted, or none any more.
   #server: "none" | "pending" | "observing" | "ended" = "none";
@@ -198,13 +201,15 @@ export class Observation implements CoapObservation {
     this.#register();
   }
 
-  #register(): void {
+  #register(echo?: Uint8Array): void {
     const { endpoint, peer, init } = this.#target!;
     const registration = new AbortController();
     this.#registration = registration;
     this.#nextIsFirst = true;
+    this.#echoed = echo !== undefined;
     this.#server = "pending";
-    endpoint.request(peer, init, {
+    const request = echo === undefined ? init : withEcho(init, echo);
+    endpoint.request(peer, request, {
       token: this.#token!,
       confirmable: this.#settings.confirmable,
       signal: registration.signal,
@@ -219,6 +224,16 @@ export class Observation implements CoapObservation {
 
   #arrive(message: CoapMessage, registration: AbortController): void {
     if (registration !== this.#registration || this.#ended) return;
+    if (this.#nextIsFirst && !this.#echoed) {
+      // RFC 9175 §2.3: register again, once, with the Echo value asked for
+      // (same token: the server registered nothing).
+      const echo = echoChallenge(message);
+      if (echo !== undefined) {
+        registration.abort();
+        this.#register(echo);
+        return;
+      }
+    }
     const first = this.#nextIsFirst;
     this.#nextIsFirst = false;
     if (first && this.#firstTimer !== undefined) {
@@ -280,12 +295,13 @@ export class Observation implements CoapObservation {
     const whole = await completeBlock2(
       message,
       continuationTemplate(init, false),
-      (request) =>
+      echoing((request) =>
         endpoint.request(peer, request, {
           confirmable,
           signal,
           token: token ??= endpoint.newToken(peer),
-        }),
+        })
+      ),
       { maxBodySize, onProgress },
     );
     return new CoapResponse(whole.message, { peer, payload: whole.payload });

@@ -28,6 +28,7 @@ import {
   smallerBlockSize,
   uploadBlock1,
 } from "./_blockwise.ts";
+import { echoChallenge, echoing, withEcho } from "./_echo.ts";
 import { Observation } from "./_observation.ts";
 import type { ObservationSettings, ObservationTarget } from "./_observation.ts";
 import {
@@ -949,8 +950,11 @@ export class CoapClient implements AsyncDisposable {
       // One token for every block of the transfer: the exchanges follow one
       // another, and servers such as node-coap key block-wise state by token.
       const token = endpoint.newToken(peer);
-      const exchange = (request: RequestInit): Promise<CoapMessage> =>
-        endpoint.request(peer, request, { confirmable, signal, token });
+      // A 4.01 with Echo (RFC 9175 §2.3) is answered by repeating that one
+      // exchange with the value, whichever block it was.
+      const exchange = echoing((request: RequestInit): Promise<CoapMessage> =>
+        endpoint.request(peer, request, { confirmable, signal, token })
+      );
       const onProgress = options.onProgress;
       const payload = init.payload;
       let message: CoapMessage;
@@ -1030,26 +1034,37 @@ export class CoapClient implements AsyncDisposable {
       const signal = limit.signal;
       const token = endpoint.newToken(peer);
       if (suppressesAll(bits)) {
-        const ack = await endpoint.send(peer, {
-          type: confirmable ? "CON" : "NON",
-          code: init.code,
-          token,
-          options: init.options ?? [],
-          payload: init.payload ?? new Uint8Array(0),
-        }, { signal });
+        const post = (request: RequestInit) =>
+          endpoint.send(peer, {
+            type: confirmable ? "CON" : "NON",
+            code: request.code,
+            token,
+            options: request.options ?? [],
+            payload: request.payload ?? new Uint8Array(0),
+          }, { signal });
+        let ack = await post(init);
+        // A 4.01 with Echo piggybacked anyway: once more with the value.
+        const echo = ack === undefined ? undefined : echoChallenge(ack);
+        if (echo !== undefined) ack = await post(withEcho(init, echo));
         return ack !== undefined && ack.code !== CoapCode.EMPTY
           ? new CoapResponse(ack, { peer })
           : undefined;
       }
       let acked = !confirmable;
-      try {
-        const message = await endpoint.request(peer, init, {
+      const ask = (request: RequestInit) => {
+        acked = !confirmable;
+        return endpoint.request(peer, request, {
           confirmable,
           signal,
           token,
           responseTimeout: responseWait,
           onAck: () => acked = true,
         });
+      };
+      try {
+        let message = await ask(init);
+        const echo = echoChallenge(message);
+        if (echo !== undefined) message = await ask(withEcho(init, echo));
         return new CoapResponse(message, { peer });
       } catch (error) {
         // Silence after delivery is the answer the request asked for.
