@@ -1,13 +1,15 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Security properties: response matching (RFC 7252 §5.3.2, RFC 9175 §4),
 // token randomness, and how large a response an unverified peer can get
-// for a small request (amplification, RFC 7252 §11.3, RFC 9175 §2.4).
+// for a small request (amplification, RFC 7252 §11.3, RFC 9175 §2.4), by
+// default and with the server's verifyPeers: "echo".
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { CoapCode, decode, encode } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
 import { CoapEndpoint, CoapTimeoutError } from "@microcoap/endpoint";
 import { CoapClient } from "@microcoap/client";
 import { CoapServer } from "@microcoap/server";
+import type { CoapServerOptions } from "@microcoap/server";
 import { FakeClock, MemoryNetwork } from "@microcoap/transport";
 import type { PeerAddress, Transport } from "@microcoap/transport";
 
@@ -210,7 +212,7 @@ Deno.test("tokens come from crypto.getRandomValues by default (endpoint and clie
 
 /** Sends one raw GET to a server and returns the request and response sizes. */
 async function amplification(
-  options: { blockSize?: number },
+  options: CoapServerOptions,
   path: string,
 ): Promise<{ request: number; response: number; code: number }> {
   const clock = new FakeClock();
@@ -252,10 +254,10 @@ async function amplification(
   };
 }
 
-Deno.test("a small request from an unverified peer gets at most one block: the block size bounds amplification", async () => {
-  // The server has no Echo-based address check (RFC 9175 §2.4) and no
-  // separate limit for unverified peers: a large resource is answered with
-  // its first Block2 block, so the block size is the knob.
+Deno.test("by default a small request from an unverified peer gets at most one block: the block size bounds amplification", async () => {
+  // Without verifyPeers there is no address check (RFC 9175 §2.4): a large
+  // resource is answered with its first Block2 block, so the block size is
+  // the bound.
   for (const path of ["/big", "/.well-known/core"]) {
     const byDefault = await amplification({}, path);
     assertEquals(byDefault.code, CoapCode.CONTENT);
@@ -273,12 +275,91 @@ Deno.test("a small request from an unverified peer gets at most one block: the b
   }
 });
 
-Deno.test("a request from an unverified peer is amplified about 100-fold with the default block size (documented, no knob)", async () => {
+Deno.test("by default a request from an unverified peer is amplified about 100-fold (verifyPeers is off for interoperability)", async () => {
   const { request, response } = await amplification({}, "/big");
-  // Recorded so that a change (an Echo check, a lower default) is noticed.
+  // Recorded so that a change (a lower default, Echo on by default) is noticed.
   assert(request <= 12, `request ${request} bytes`);
   assert(response >= 1024, `response ${response} bytes`);
   assert(response / request > 80);
+});
+
+Deno.test('with verifyPeers: "echo" an unverified peer gets at most 3 times its request (a 4.01 with Echo)', async () => {
+  for (const path of ["/big", "/.well-known/core"]) {
+    const { request, response, code } = await amplification(
+      { verifyPeers: "echo" },
+      path,
+    );
+    assertEquals(code, CoapCode.UNAUTHORIZED, path);
+    assert(
+      response <= 3 * request,
+      `${path}: ${request} → ${response} bytes`,
+    );
+  }
+  // The 4.01 itself is 14 bytes (with an empty token), whatever the factor.
+  const strict = await amplification(
+    { verifyPeers: "echo", maxAmplification: 1 },
+    "/big",
+  );
+  assertEquals(strict.code, CoapCode.UNAUTHORIZED);
+  assertEquals(strict.response, 14);
+});
+
+Deno.test('with verifyPeers: "echo" a flood of requests with a spoofed source sends the victim less than it sent, and a genuine client still gets the resource', async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  await using server = new CoapServer({
+    transport: network.bind(SERVER),
+    clock,
+    verifyPeers: "echo",
+  });
+  server.get("/big", () => ({ payload: new Uint8Array(4000).fill(0x61) }));
+  server.get("/obs", () => ({ payload: "1" }), { observable: true });
+  await server.listen();
+  const victim = rawPeer(network, { hostname: "10.9.9.9", port: 5683 });
+  let sent = 0;
+  for (let i = 0; i < 200; i++) {
+    const path = i % 2 === 0 ? "big" : "obs";
+    const request = encode({
+      type: i % 3 === 0 ? "NON" : "CON",
+      code: CoapCode.GET,
+      messageId: i,
+      token: new Uint8Array([i]),
+      options: [
+        ...(path === "obs" ? [{ number: 6, value: new Uint8Array(0) }] : []),
+        { number: 11, value: text.encode(path) },
+        // Guessed Echo values do not help.
+        { number: 252, value: new Uint8Array(8).fill(i) },
+      ],
+      payload: new Uint8Array(0),
+    });
+    sent += request.length;
+    network.inject(request, {
+      from: victim.transport.localAddress,
+      to: SERVER,
+    });
+  }
+  await clock.tick(0);
+  const received = victim.received.reduce(
+    (n, r) => n + encode(r.message).length,
+    0,
+  );
+  assertEquals(victim.received.length, 200);
+  assert(
+    victim.received.every((r) => r.message.code === CoapCode.UNAUTHORIZED),
+  );
+  assert(received <= sent, `${sent} bytes sent, ${received} received`);
+  assertEquals(server.observers, 0);
+
+  // A client that does receive what is sent to it proves it and gets the resource.
+  await using client = new CoapClient({
+    transport: network.bind({ hostname: "10.1.1.1" }),
+    clock,
+  });
+  const pending = client.get("coap://10.0.0.1/big");
+  await clock.tick(0);
+  const response = await pending;
+  assertEquals(response.payload.length, 4000);
+  await victim.transport.close();
 });
 
 Deno.test("waiting requests are rejected, not left hanging, when a timeout is due (no response ever comes)", async () => {
