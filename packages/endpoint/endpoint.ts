@@ -58,9 +58,17 @@ import { peerKey, tokenKey } from "./_keys.ts";
 export interface RequestInit {
   /** The method code, e.g. `CoapCode.GET`. */
   readonly code: number;
-  /** The options. @default {[]} */
+  /**
+   * The options.
+   *
+   * @default {[]}
+   */
   readonly options?: readonly CoapOption[];
-  /** The payload. @default {new Uint8Array(0)} */
+  /**
+   * The payload.
+   *
+   * @default {new Uint8Array(0)}
+   */
   readonly payload?: Uint8Array;
 }
 
@@ -93,7 +101,11 @@ export interface RequestInit {
  * ```
  */
 export interface EndpointRequestOptions {
-  /** Send as CON (with retransmission) or NON. @default {true} */
+  /**
+   * Send as CON (with retransmission) or NON.
+   *
+   * @default {true}
+   */
   confirmable?: boolean;
   /** Aborts the exchange: retransmission stops and the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -239,11 +251,23 @@ export interface SendInit {
   readonly type: "CON" | "NON";
   /** The code. */
   readonly code: number;
-  /** The token. @default {new Uint8Array(0)} */
+  /**
+   * The token.
+   *
+   * @default {new Uint8Array(0)}
+   */
   readonly token?: Uint8Array;
-  /** The options. @default {[]} */
+  /**
+   * The options.
+   *
+   * @default {[]}
+   */
   readonly options?: readonly CoapOption[];
-  /** The payload. @default {new Uint8Array(0)} */
+  /**
+   * The payload.
+   *
+   * @default {new Uint8Array(0)}
+   */
   readonly payload?: Uint8Array;
 }
 
@@ -305,9 +329,17 @@ export interface IncomingRequest {
 export interface ResponseInit {
   /** The response code, e.g. `CoapCode.CONTENT`. */
   readonly code: number;
-  /** The options. @default {[]} */
+  /**
+   * The options.
+   *
+   * @default {[]}
+   */
   readonly options?: readonly CoapOption[];
-  /** The payload. @default {new Uint8Array(0)} */
+  /**
+   * The payload.
+   *
+   * @default {new Uint8Array(0)}
+   */
   readonly payload?: Uint8Array;
 }
 
@@ -432,15 +464,35 @@ export type EndpointLogger = (event: EndpointLogEvent) => void;
  * ```
  */
 export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
-  /** Accept transmission parameters below the RFC floors. @default {false} */
+  /**
+   * Accept transmission parameters below the RFC floors.
+   *
+   * @default {false}
+   */
   force?: boolean;
-  /** The clock for timers. @default {systemClock} */
+  /**
+   * The clock for timers.
+   *
+   * @default {systemClock}
+   */
   clock?: Clock;
-  /** Uniform randomness in [0, 1) for retransmission timeouts and initial message IDs. @default {Math.random} */
+  /**
+   * Uniform randomness in [0, 1) for retransmission timeouts and initial message IDs.
+   *
+   * @default {Math.random}
+   */
   random?: () => number;
-  /** Random bytes for tokens. @default {crypto.getRandomValues} */
+  /**
+   * Random bytes for tokens.
+   *
+   * @default {crypto.getRandomValues}
+   */
   randomBytes?: (length: number) => Uint8Array;
-  /** Token length for new requests, 1 to 8 bytes. @default {4} */
+  /**
+   * Token length for new requests, 1 to 8 bytes.
+   *
+   * @default {4}
+   */
   tokenLength?: number;
   /**
    * The request handler; without one, requests get 4.04.
@@ -455,7 +507,11 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    * @default {500}
    */
   separateResponseDelay?: number;
-  /** The most requests handled at once; more get 5.03. @default {1024} */
+  /**
+   * The most requests handled at once; more get 5.03.
+   *
+   * @default {1024}
+   */
   maxPendingRequests?: number;
   /**
    * How long a handler may take, in ms; then the request is answered with
@@ -465,9 +521,17 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    * @default {exchangeLifetime}
    */
   handlerTimeout?: number;
-  /** The most remembered incoming exchanges for duplicate detection. @default {100000} */
+  /**
+   * The most remembered incoming exchanges for duplicate detection.
+   *
+   * @default {100000}
+   */
   maxDedupEntries?: number;
-  /** The most peers whose message ID sequences are remembered. @default {10000} */
+  /**
+   * The most peers whose message ID sequences are remembered.
+   *
+   * @default {10000}
+   */
   maxPeers?: number;
   /**
    * Whether an option number is understood; requests with an unrecognised
@@ -476,7 +540,11 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    * @default {every option registered in @microcoap/codec}
    */
   isRecognizedOption?: (number: number) => boolean;
-  /** Sees every message sent and received. @default {undefined} */
+  /**
+   * Sees every message sent and received.
+   *
+   * @default {undefined}
+   */
   logger?: EndpointLogger;
 }
 

@@ -18,17 +18,41 @@
  * ```
  */
 export interface TransmissionParameters {
-  /** ACK_TIMEOUT. @default {2000} */
+  /**
+   * ACK_TIMEOUT.
+   *
+   * @default {2000}
+   */
   readonly ackTimeout: number;
-  /** ACK_RANDOM_FACTOR. @default {1.5} */
+  /**
+   * ACK_RANDOM_FACTOR.
+   *
+   * @default {1.5}
+   */
   readonly ackRandomFactor: number;
-  /** MAX_RETRANSMIT. @default {4} */
+  /**
+   * MAX_RETRANSMIT.
+   *
+   * @default {4}
+   */
   readonly maxRetransmit: number;
-  /** NSTART: outstanding interactions per peer. @default {1} */
+  /**
+   * NSTART: outstanding interactions per peer.
+   *
+   * @default {1}
+   */
   readonly nstart: number;
-  /** EXCHANGE_LIFETIME. @default {247000} */
+  /**
+   * EXCHANGE_LIFETIME.
+   *
+   * @default {247000}
+   */
   readonly exchangeLifetime: number;
-  /** NON_LIFETIME. @default {145000} */
+  /**
+   * NON_LIFETIME.
+   *
+   * @default {145000}
+   */
   readonly nonLifetime: number;
 }
 
