@@ -40,17 +40,41 @@ export interface ServerResponse {
    * @default {no payload}
    */
   readonly payload?: Uint8Array | ArrayBuffer | string | PayloadJson;
-  /** The Content-Format option. @default {derived from `payload` (see there)} */
+  /**
+   * The Content-Format option.
+   *
+   * @default {derived from `payload` (see there)}
+   */
   readonly contentFormat?: number;
-  /** The Max-Age option in seconds (0 to 2^32-1). @default {none (clients assume 60)} */
+  /**
+   * The Max-Age option in seconds (0 to 2^32-1).
+   *
+   * @default {none (clients assume 60)}
+   */
   readonly maxAge?: number;
-  /** The ETag option (1 to 8 bytes). @default {none} */
+  /**
+   * The ETag option (1 to 8 bytes).
+   *
+   * @default {none}
+   */
   readonly etag?: Uint8Array;
-  /** Location-Path: a path like `"/items/7"` or its segments. @default {none} */
+  /**
+   * Location-Path: a path like `"/items/7"` or its segments.
+   *
+   * @default {none}
+   */
   readonly locationPath?: string | readonly string[];
-  /** Location-Query arguments (`"a=b"`). @default {none} */
+  /**
+   * Location-Query arguments (`"a=b"`).
+   *
+   * @default {none}
+   */
   readonly locationQuery?: string | readonly string[];
-  /** Further raw options, added as they are. @default {[]} */
+  /**
+   * Further raw options, added as they are.
+   *
+   * @default {[]}
+   */
   readonly options?: readonly CoapOption[];
 }
 

@@ -58,7 +58,11 @@ export interface CoapRequestInit {
   readonly peer: PeerAddress;
   /** The method name of `message.code`. */
   readonly method: CoapMethod;
-  /** The route parameters. @default {{}} */
+  /**
+   * The route parameters.
+   *
+   * @default {{}}
+   */
   readonly params?: Readonly<Record<string, string>>;
   /**
    * The request body when it differs from `message.payload` (after

@@ -176,17 +176,41 @@ export interface RouteOptions {
    * @default {any}
    */
   produces?: readonly number[];
-  /** Resource type(s), the `rt` link attribute. @default {none} */
+  /**
+   * Resource type(s), the `rt` link attribute.
+   *
+   * @default {none}
+   */
   rt?: string | readonly string[];
-  /** Interface description(s), the `if` link attribute. @default {none} */
+  /**
+   * Interface description(s), the `if` link attribute.
+   *
+   * @default {none}
+   */
   if?: string | readonly string[];
-  /** Content-Format(s), the `ct` link attribute. @default {produces} */
+  /**
+   * Content-Format(s), the `ct` link attribute.
+   *
+   * @default {produces}
+   */
   ct?: number | readonly number[];
-  /** Estimated size, the `sz` link attribute. @default {none} */
+  /**
+   * Estimated size, the `sz` link attribute.
+   *
+   * @default {none}
+   */
   sz?: number;
-  /** A human-readable title, the `title` link attribute. @default {none} */
+  /**
+   * A human-readable title, the `title` link attribute.
+   *
+   * @default {none}
+   */
   title?: string;
-  /** Further link attributes. @default {{}} */
+  /**
+   * Further link attributes.
+   *
+   * @default {{}}
+   */
   attributes?: Readonly<Record<string, LinkAttributeValue>>;
   /**
    * The link target to list for a pattern with parameters or a wildcard
@@ -195,11 +219,23 @@ export interface RouteOptions {
    * @default {the pattern itself when it is literal}
    */
   href?: string;
-  /** Leave the route out of `/.well-known/core`. @default {false} */
+  /**
+   * Leave the route out of `/.well-known/core`.
+   *
+   * @default {false}
+   */
   hidden?: boolean;
-  /** GET (and FETCH) requests with Observe 0 register observers (RFC 7641). @default {false} */
+  /**
+   * GET (and FETCH) requests with Observe 0 register observers (RFC 7641).
+   *
+   * @default {false}
+   */
   observable?: boolean;
-  /** Send this route's notifications as confirmable messages. @default {false} */
+  /**
+   * Send this route's notifications as confirmable messages.
+   *
+   * @default {false}
+   */
   confirmable?: boolean;
 }
 
@@ -251,9 +287,17 @@ export interface RouteOptions {
  * ```
  */
 export interface NotifyOptions {
-  /** Send this notification as a confirmable message. @default {the route's `confirmable`} */
+  /**
+   * Send this notification as a confirmable message.
+   *
+   * @default {the route's `confirmable`}
+   */
   confirmable?: boolean;
-  /** Notify only the observers whose registering request passes this test. @default {all} */
+  /**
+   * Notify only the observers whose registering request passes this test.
+   *
+   * @default {all}
+   */
   filter?: (request: CoapRequest) => boolean;
 }
 
@@ -414,11 +458,23 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {undefined} a UDP socket bound to `hostname` and `port`
    */
   transport?: Transport;
-  /** The address to bind. @default {"0.0.0.0" ("::" with `ipv6`)} */
+  /**
+   * The address to bind.
+   *
+   * @default {"0.0.0.0" ("::" with `ipv6`)}
+   */
   hostname?: string;
-  /** The UDP port to bind (0 picks a free one). @default {5683} */
+  /**
+   * The UDP port to bind (0 picks a free one).
+   *
+   * @default {5683}
+   */
   port?: number;
-  /** Bind an IPv6 socket (dual-stack for the wildcard address). @default {false unless hostname has ":"} */
+  /**
+   * Bind an IPv6 socket (dual-stack for the wildcard address).
+   *
+   * @default {false unless hostname has ":"}
+   */
   ipv6?: boolean;
   /**
    * On Deno with `--unstable-net`, bind with `Deno.listenDatagram` instead
@@ -428,33 +484,89 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {true}
    */
   nativeUdp?: boolean;
-  /** Accept transmission parameters below the RFC floors. @default {false} */
+  /**
+   * Accept transmission parameters below the RFC floors.
+   *
+   * @default {false}
+   */
   force?: boolean;
-  /** The clock for timers. @default {systemClock} */
+  /**
+   * The clock for timers.
+   *
+   * @default {systemClock}
+   */
   clock?: Clock;
-  /** Uniform randomness in [0, 1): retransmission timeouts, message IDs, initial Observe values. @default {Math.random} */
+  /**
+   * Uniform randomness in [0, 1): retransmission timeouts, message IDs, initial Observe values.
+   *
+   * @default {Math.random}
+   */
   random?: () => number;
-  /** Random bytes for Echo values and tokens; they must be unpredictable. @default {crypto.getRandomValues} */
+  /**
+   * Random bytes for Echo values and tokens; they must be unpredictable.
+   *
+   * @default {crypto.getRandomValues}
+   */
   randomBytes?: (length: number) => Uint8Array;
-  /** How long a handler may take before the response goes separately, in ms. @default {500} */
+  /**
+   * How long a handler may take before the response goes separately, in ms.
+   *
+   * @default {500}
+   */
   separateResponseDelay?: number;
-  /** The most requests handled at once; more get 5.03. @default {1024} */
+  /**
+   * The most requests handled at once; more get 5.03.
+   *
+   * @default {1024}
+   */
   maxPendingRequests?: number;
-  /** How long a handler may take before the request is answered with 5.00, in ms. @default {exchangeLifetime} */
+  /**
+   * How long a handler may take before the request is answered with 5.00, in ms.
+   *
+   * @default {exchangeLifetime}
+   */
   handlerTimeout?: number;
-  /** The most remembered exchanges for duplicate detection. @default {100000} */
+  /**
+   * The most remembered exchanges for duplicate detection.
+   *
+   * @default {100000}
+   */
   maxDedupEntries?: number;
-  /** The most peers tracked by the message layer. @default {10000} */
+  /**
+   * The most peers tracked by the message layer.
+   *
+   * @default {10000}
+   */
   maxPeers?: number;
-  /** The largest block size for block-wise transfers, 16 to 1024. @default {1024} */
+  /**
+   * The largest block size for block-wise transfers, 16 to 1024.
+   *
+   * @default {1024}
+   */
   blockSize?: number;
-  /** The largest request body reassembled from blocks, in bytes. @default {1048576} */
+  /**
+   * The largest request body reassembled from blocks, in bytes.
+   *
+   * @default {1048576}
+   */
   maxBodySize?: number;
-  /** The most unfinished block-wise transfers kept at once. @default {64} */
+  /**
+   * The most unfinished block-wise transfers kept at once.
+   *
+   * @default {64}
+   */
   maxTransfers?: number;
-  /** The most observers at once; further registrations are answered without Observe. @default {1024} */
+  /**
+   * The most observers at once; further registrations are answered without Observe.
+   *
+   * @default {1024}
+   */
   maxObservers?: number;
-  /** Serve `/.well-known/core`. @default {true} */
+  /**
+   * Serve `/.well-known/core`.
+   *
+   * @default {true}
+   */
   discovery?: boolean;
   /**
    * Critical option numbers the handlers understand beyond the ones the
@@ -488,7 +600,11 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {3}
    */
   maxAmplification?: number;
-  /** With `verifyPeers`, the most verified hosts (and outstanding Echo values) remembered. @default {10000} */
+  /**
+   * With `verifyPeers`, the most verified hosts (and outstanding Echo values) remembered.
+   *
+   * @default {10000}
+   */
   maxVerifiedPeers?: number;
   /**
    * With `verifyPeers`, how long a host stays verified after it returned an
@@ -497,7 +613,11 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {3600000}
    */
   verifiedPeerLifetime?: number;
-  /** Sees the endpoint's events and the server's own. @default {undefined} */
+  /**
+   * Sees the endpoint's events and the server's own.
+   *
+   * @default {undefined}
+   */
   logger?: ServerLogger;
 }
 
