@@ -489,11 +489,23 @@ export type ResponseCallback = (
  */
 export interface CoapOptions
   extends Omit<CoapEndpointOptions, "handler" | "logger"> {
-  /** The local address to bind in {@linkcode Coap.prototype.start}. @default {"0.0.0.0"} */
+  /**
+   * The local address to bind in {@linkcode Coap.prototype.start}.
+   *
+   * @default {"0.0.0.0"}
+   */
   hostname?: string;
-  /** Prints debug lines (microCoAPy printed them by default). @default {false} */
+  /**
+   * Prints debug lines (microCoAPy printed them by default).
+   *
+   * @default {false}
+   */
   debug?: boolean;
-  /** Where debug lines go. @default {console.log} */
+  /**
+   * Where debug lines go.
+   *
+   * @default {console.log}
+   */
   log?: (line: string) => void;
 }
 
