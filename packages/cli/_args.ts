@@ -38,6 +38,7 @@ type Flag =
   | "hostname"
   | "port"
   | "dir"
+  | "verify-peers"
   | "help";
 
 const STRING_FLAGS: readonly Flag[] = [
@@ -59,6 +60,7 @@ const BOOLEAN_FLAGS: readonly Flag[] = [
   "json",
   "verbose",
   "raw",
+  "verify-peers",
   "help",
 ];
 const ALIASES: Readonly<Record<string, Flag>> = {
@@ -105,6 +107,10 @@ const FLAG_HELP: Readonly<Record<Flag, string>> = {
   dir:
     "    --dir PATH           also serve the files under PATH at /files/... (GET,\n" +
     "                         PUT, DELETE)",
+  "verify-peers":
+    "    --verify-peers       answer a large response or an observe registration\n" +
+    "                         from an address not yet verified with 4.01 and an\n" +
+    "                         Echo option (RFC 9175; clients must support Echo)",
   help: "-h, --help               show this help",
 };
 
@@ -195,7 +201,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "serve",
     usage: "microcoap serve [options]",
     summary: "Run a CoAP server to try things out",
-    flags: ["hostname", "port", "dir", "verbose", "help"],
+    flags: ["hostname", "port", "dir", "verify-peers", "verbose", "help"],
     details: "Resources:\n" +
       '  /hello             GET: 2.05 text/plain "hello world"\n' +
       "  /echo              POST, PUT: 2.04 with the request's payload and format\n" +
@@ -274,6 +280,7 @@ export interface ParsedCommand {
   readonly hostname: string;
   readonly port: number;
   readonly dir?: string;
+  readonly verifyPeers: boolean;
   readonly help: boolean;
 }
 
@@ -325,6 +332,7 @@ interface RawFlags {
   json: boolean;
   verbose: boolean;
   raw: boolean;
+  "verify-peers": boolean;
   help: boolean;
 }
 
@@ -421,6 +429,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
     port: parsed.port === undefined
       ? 5683
       : integer(parsed.port, "--port", 0, 65535, name),
+    verifyPeers: parsed["verify-peers"],
     help: false,
   };
   if (parsed.payload !== undefined) result.payload = parsed.payload;

@@ -73,11 +73,13 @@ Deno.test("parseCommandLine() reads observe and serve flags with defaults", () =
   );
   assertEquals([observe.count, observe.duration], [3, 500]);
   const serve = parse("serve");
-  assertEquals([serve.hostname, serve.port, serve.dir], [
+  assertEquals([serve.hostname, serve.port, serve.dir, serve.verifyPeers], [
     "127.0.0.1",
     5683,
     undefined,
+    false,
   ]);
+  assertEquals(parse("serve", "--verify-peers").verifyPeers, true);
   const any = parse(
     "serve",
     "--hostname",

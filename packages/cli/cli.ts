@@ -678,6 +678,7 @@ async function serve(
     hostname: parsed.hostname,
     port: parsed.port,
     ...(parsed.dir === undefined ? {} : { dir: parsed.dir }),
+    ...(parsed.verifyPeers ? { verifyPeers: "echo" as const } : {}),
     ...(logger === undefined ? {} : { logger }),
   });
   try {

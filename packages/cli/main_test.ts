@@ -134,6 +134,26 @@ Deno.test("the microcoap process serves, answers requests, and stops on SIGINT",
   }
 });
 
+Deno.test("serve --verify-peers answers an unverified client with 4.01 and Echo, and microcoap get repeats with it", async () => {
+  const server = await serveProcess(["--verify-peers", "--verbose"]);
+  let stderr = "";
+  try {
+    const large = await microcoap(["get", `${server.url}/large`]);
+    assertEquals([large.code, large.stdout.length, large.stderr], [
+      0,
+      10_000,
+      "",
+    ]);
+  } finally {
+    const stopped = await server.stop("SIGINT");
+    assertEquals(stopped.code, 0);
+    stderr = stopped.stderr;
+  }
+  assertStringIncludes(stderr, "- peer-challenged\n");
+  assertStringIncludes(stderr, "- peer-verified\n");
+  assertStringIncludes(stderr, "4.01");
+});
+
 Deno.test("the microcoap process stops serving on SIGTERM", async () => {
   const server = await serveProcess();
   const ping = await microcoap(["ping", server.url]);

@@ -58,6 +58,13 @@ export interface ServeOptions {
    */
   dir?: string;
   /**
+   * Amplification mitigation: the server's `verifyPeers` (`microcoap serve
+   * --verify-peers` sets `"echo"`).
+   *
+   * @default {false}
+   */
+  verifyPeers?: "echo" | false;
+  /**
    * Serve on this transport instead of binding UDP (for tests with a
    * `MemoryNetwork`); `hostname` and `port` are then ignored.
    *
@@ -194,6 +201,9 @@ export function createServeServer(options: ServeOptions = {}): ServeServer {
     serverOptions.port = options.port ?? 5683;
   }
   if (options.logger !== undefined) serverOptions.logger = options.logger;
+  if (options.verifyPeers !== undefined) {
+    serverOptions.verifyPeers = options.verifyPeers;
+  }
   const server = new CoapServer(serverOptions);
 
   server.get("/hello", () => ({ payload: "hello world", contentFormat: 0 }), {
