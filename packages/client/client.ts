@@ -154,17 +154,41 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
    * @default {0} a free port
    */
   port?: number;
-  /** Accept transmission parameters below the RFC 7252 floors (for tests). @default {false} */
+  /**
+   * Accept transmission parameters below the RFC 7252 floors (for tests).
+   *
+   * @default {false}
+   */
   force?: boolean;
-  /** The token length of new requests, 1 to 8 bytes. @default {4} */
+  /**
+   * The token length of new requests, 1 to 8 bytes.
+   *
+   * @default {4}
+   */
   tokenLength?: number;
-  /** Sees every message the client's endpoints send and receive. @default {undefined} */
+  /**
+   * Sees every message the client's endpoints send and receive.
+   *
+   * @default {undefined}
+   */
   logger?: EndpointLogger;
-  /** The clock for timers (retransmission, timeouts, observe freshness). @default {systemClock} */
+  /**
+   * The clock for timers (retransmission, timeouts, observe freshness).
+   *
+   * @default {systemClock}
+   */
   clock?: Clock;
-  /** Uniform randomness in [0, 1) for retransmission timeouts and message IDs. @default {Math.random} */
+  /**
+   * Uniform randomness in [0, 1) for retransmission timeouts and message IDs.
+   *
+   * @default {Math.random}
+   */
   random?: () => number;
-  /** Random bytes for tokens and Request-Tags. @default {crypto.getRandomValues} */
+  /**
+   * Random bytes for tokens and Request-Tags.
+   *
+   * @default {crypto.getRandomValues}
+   */
   randomBytes?: (length: number) => Uint8Array;
   /**
    * The default overall timeout of a request, in ms.
@@ -217,7 +241,11 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
 export interface CoapPingOptions {
   /** Aborts the ping; it rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** The most time to wait, in ms. @default {the client's timeout} */
+  /**
+   * The most time to wait, in ms.
+   *
+   * @default {the client's timeout}
+   */
   timeout?: number;
 }
 
