@@ -1,7 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 /**
- * The `microcoap` command: `deno run -N jsr:@microcoap/cli/main get
- * coap://127.0.0.1/hello`, or `npx microcoap get coap://127.0.0.1/hello` in
+ * The `microcoap` command: `deno run -N jsr:@microcoap/cli get
+ * coap://127.0.0.1/hello` (or `jsr:@microcoap/cli/main`), or `npx microcoap get coap://127.0.0.1/hello` in
  * Node. Run it with `help` for the commands.
  *
  * @module

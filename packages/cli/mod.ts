@@ -2,7 +2,7 @@
 /**
  * The `microcoap` command line: CoAP requests, observe, discovery and ping
  * from a terminal, and a server to try things with. Run it with
- * `deno run -N jsr:@microcoap/cli/main help`, or call it in-process with
+ * `deno run -N jsr:@microcoap/cli help`, or call it in-process with
  * {@linkcode runCli}; {@linkcode createServeServer} builds the server of
  * `microcoap serve`.
  *
@@ -22,6 +22,13 @@
  *
  * @module
  */
+import process from "node:process";
+import { main } from "./main.ts";
+
 export * from "./cli.ts";
 export * from "./format.ts";
 export * from "./serve.ts";
+export { main };
+
+// `deno run -N jsr:@microcoap/cli …` runs this module.
+if (import.meta.main) process.exit(await main());
