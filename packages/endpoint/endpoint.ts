@@ -559,6 +559,8 @@ interface Transmission {
   onAck(message: CoapMessage): void;
   onReset(): void;
   onTimeout(): void;
+  /** Called when the endpoint closes with the message still unacknowledged. */
+  onClose?(): void;
 }
 
 interface Exchange {
@@ -893,6 +895,14 @@ export class CoapEndpoint implements AsyncDisposable {
             ),
           );
         },
+        onClose: () => {
+          done();
+          reject(
+            new CoapClosedError(
+              "Cannot deliver message: the endpoint was closed",
+            ),
+          );
+        },
       });
       signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -1015,7 +1025,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     for (const tx of [...this.#transmissions.values()]) {
       this.#stop(tx);
-      tx.onTimeout = () => {};
+      tx.onClose?.();
     }
     this.#transmissions.clear();
     for (const slots of this.#slots.values()) slots.queue.length = 0;
@@ -1079,7 +1089,10 @@ export class CoapEndpoint implements AsyncDisposable {
     key: string,
     message: CoapMessage,
     bytes: Uint8Array,
-    handlers: Pick<Transmission, "onAck" | "onReset" | "onTimeout" | "carried">,
+    handlers: Pick<
+      Transmission,
+      "onAck" | "onReset" | "onTimeout" | "onClose" | "carried"
+    >,
   ): Transmission {
     const { ackTimeout, ackRandomFactor, maxRetransmit } = this.#params;
     const tx: Transmission = {

@@ -884,3 +884,18 @@ Deno.test("send() with a shared retransmission state continues the backoff of th
   assertEquals(new Set(log.map((s) => s.message.messageId)).size, 2);
   await server.close();
 });
+
+Deno.test("close() rejects an unacknowledged send() with CoapClosedError", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const silent = rawPeer(network);
+  const server = new CoapEndpoint(network.bind(), { clock });
+  const sent = server.send(silent.address, {
+    type: "CON",
+    code: CoapCode.CONTENT,
+  });
+  await clock.tick(1);
+  await server.close();
+  await assertRejects(() => sent, CoapClosedError);
+  assertEquals(clock.pending, 0);
+});
