@@ -4,7 +4,6 @@
 import {
   CoapCode,
   CoapOptionNumber,
-  decode,
   decodeBlock,
   encodeBlock,
   encodeUint,
@@ -19,47 +18,20 @@ import type {
   ResponseInit,
 } from "@microcoap/endpoint";
 import { FakeClock, MemoryNetwork } from "@microcoap/transport";
-import type {
-  LinkConditions,
-  PeerAddress,
-  Transport,
-  TransportReceiver,
-} from "@microcoap/transport";
+import type { LinkConditions, PeerAddress } from "@microcoap/transport";
 import { CoapClient } from "./client.ts";
 import type { CoapClientOptions } from "./client.ts";
+import { tap } from "../../test_util/tap.ts";
+import type { Sent as Wire } from "../../test_util/tap.ts";
+
+export { tap };
+export type { Wire };
 
 export const SERVER: PeerAddress = { hostname: "10.0.0.1", port: 5683 };
 export const SERVER_URL = "coap://10.0.0.1";
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-/** One datagram seen on a tapped transport. */
-export interface Wire {
-  readonly at: number;
-  readonly to: PeerAddress;
-  readonly message: CoapMessage;
-}
-
-/** Wraps a transport and records every datagram it sends. */
-export function tap(
-  transport: Transport,
-  clock: FakeClock,
-  log: Wire[],
-): Transport {
-  return {
-    get localAddress() {
-      return transport.localAddress;
-    },
-    listen: (receiver: TransportReceiver) => transport.listen(receiver),
-    send(data: Uint8Array, to: PeerAddress) {
-      log.push({ at: clock.now(), to, message: decode(data) });
-      transport.send(data, to);
-    },
-    close: () => transport.close(),
-    [Symbol.asyncDispose]: () => transport.close(),
-  };
-}
 
 export interface Setup {
   clock: FakeClock;

@@ -11,11 +11,7 @@ import {
 import { CoapCode, decode, encode } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
 import { FakeClock, MemoryNetwork } from "@microcoap/transport";
-import type {
-  PeerAddress,
-  Transport,
-  TransportReceiver,
-} from "@microcoap/transport";
+import type { PeerAddress } from "@microcoap/transport";
 import {
   CoapClosedError,
   CoapEndpoint,
@@ -23,37 +19,11 @@ import {
   CoapTimeoutError,
 } from "./mod.ts";
 import type { CoapEndpointOptions, IncomingRequest } from "./mod.ts";
+import { tap } from "../../test_util/tap.ts";
+import type { Sent } from "../../test_util/tap.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-
-interface Sent {
-  at: number;
-  to: PeerAddress;
-  message: CoapMessage;
-  bytes: Uint8Array;
-}
-
-/** Wraps a transport and records every datagram it sends. */
-function tap(transport: Transport, clock: FakeClock, log: Sent[]): Transport {
-  return {
-    get localAddress() {
-      return transport.localAddress;
-    },
-    listen: (receiver: TransportReceiver) => transport.listen(receiver),
-    send(data: Uint8Array, to: PeerAddress) {
-      log.push({
-        at: clock.now(),
-        to,
-        message: decode(data),
-        bytes: data.slice(),
-      });
-      transport.send(data, to);
-    },
-    close: () => transport.close(),
-    [Symbol.asyncDispose]: () => transport.close(),
-  };
-}
 
 /** A raw peer: a transport with a queue of what it received. */
 function rawPeer(network: MemoryNetwork) {

@@ -9,42 +9,17 @@ import type {
   EndpointRequestOptions,
 } from "@microcoap/endpoint";
 import { FakeClock, MemoryNetwork } from "@microcoap/transport";
-import type {
-  PeerAddress,
-  Transport,
-  TransportReceiver,
-} from "@microcoap/transport";
+import type { PeerAddress } from "@microcoap/transport";
 import { CoapServer } from "./server.ts";
 import type { CoapServerOptions, ServerLogEvent } from "./server.ts";
+import { tap } from "../../test_util/tap.ts";
+import type { Sent as Sent } from "../../test_util/tap.ts";
+
+export { tap };
+export type { Sent };
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-export interface Sent {
-  at: number;
-  to: PeerAddress;
-  message: CoapMessage;
-}
-
-/** Wraps a transport and records every datagram it sends. */
-export function tap(
-  transport: Transport,
-  clock: FakeClock,
-  log: Sent[],
-): Transport {
-  return {
-    get localAddress() {
-      return transport.localAddress;
-    },
-    listen: (receiver: TransportReceiver) => transport.listen(receiver),
-    send(data: Uint8Array, to: PeerAddress) {
-      log.push({ at: clock.now(), to, message: decode(data) });
-      transport.send(data, to);
-    },
-    close: () => transport.close(),
-    [Symbol.asyncDispose]: () => transport.close(),
-  };
-}
 
 /** Uri-Path and Uri-Query options of a path like "/a/b?x=1". */
 export function uri(path: string): CoapOption[] {
