@@ -5,6 +5,7 @@
 import * as esbuild from "npm:esbuild@0.28.2";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
+import { freeUdpPort } from "../test_util/libcoap.ts";
 
 /** The repository root (a path). */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url));
@@ -250,6 +251,38 @@ export async function waitForCoap(
   } finally {
     socket.close();
   }
+}
+
+/** A running libcoap `coap-server-notls` on 127.0.0.1, answering on `path`. */
+export interface LibcoapServer {
+  port: number;
+  path: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `coap-server-notls` on a free loopback port and waits until it answers a ping. */
+export async function startLibcoap(): Promise<LibcoapServer> {
+  const port = await freeUdpPort();
+  const child = new Deno.Command("coap-server-notls", {
+    args: ["-A", "127.0.0.1", "-p", String(port)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await child.status;
+  };
+  try {
+    await waitForCoap(port);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, path: "time", pid: child.pid, stop };
 }
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc). */

@@ -9,7 +9,6 @@
 // interleaved and the median reported.
 //
 // `deno run -A bench/clients.ts [--count 20000] [--concurrency 16] [--rounds 3]`
-import { freeUdpPort } from "../test_util/libcoap.ts";
 import type { ClientResult } from "./clients/_closed_loop.ts";
 import { parseFlags } from "./load.ts";
 import {
@@ -23,9 +22,9 @@ import {
   ratio,
   run,
   spawnReady,
+  startLibcoap,
   stopEsbuild,
   tempDir,
-  waitForCoap,
 } from "./_util.ts";
 
 /** Settings of {@linkcode clientsBench}. */
@@ -63,29 +62,6 @@ interface Pair {
   name: string;
   server(): Promise<Server>;
   client(server: Server): [string, string[]];
-}
-
-async function libcoap(): Promise<Server> {
-  const port = await freeUdpPort();
-  const child = new Deno.Command("coap-server-notls", {
-    args: ["-A", "127.0.0.1", "-p", String(port)],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await child.status;
-  };
-  try {
-    await waitForCoap(port);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, path: "time", stop };
 }
 
 async function ready(command: string, args: string[]): Promise<Server> {
@@ -177,7 +153,7 @@ export async function clientsBench(
   pairs.push({
     group: "client",
     name: "microcoap CoapClient (Deno) → libcoap",
-    server: libcoap,
+    server: startLibcoap,
     client: (s) => [
       "deno",
       ["run", "-A", ours, "client", "127.0.0.1", String(s.port), s.path, n, c],
@@ -187,7 +163,7 @@ export async function clientsBench(
     pairs.push({
       group: "client",
       name: "microcoap CoapClient (Node) → libcoap",
-      server: libcoap,
+      server: startLibcoap,
       client: (s) => [
         "node",
         [
@@ -206,7 +182,7 @@ export async function clientsBench(
     pairs.push({
       group: "client",
       name: "node-coap 1.5.0 client (Node) → libcoap",
-      server: libcoap,
+      server: startLibcoap,
       client: nodeCoapClient,
     });
   }

@@ -6,7 +6,6 @@
 //
 // `deno run -A bench/load.ts [--duration 5] [--warmup 1] [--rounds 3]
 //   [--concurrency 64] [--sockets 8]`
-import { freeUdpPort } from "../test_util/libcoap.ts";
 import type { LoadResult } from "./loadgen.ts";
 import {
   BENCH,
@@ -21,9 +20,9 @@ import {
   ROOT,
   run,
   spawnReady,
+  startLibcoap,
   stopEsbuild,
   tempDir,
-  waitForCoap,
 } from "./_util.ts";
 
 /** Settings of one load run. */
@@ -159,28 +158,7 @@ export async function loadBench(
     } else notes.push("Node not found: Node rows skipped");
     targets.push({
       name: "libcoap 4.3.1 coap-server-notls (/time)",
-      async start() {
-        const port = await freeUdpPort();
-        const child = new Deno.Command("coap-server-notls", {
-          args: ["-A", "127.0.0.1", "-p", String(port)],
-          stdin: "null",
-          stdout: "null",
-          stderr: "null",
-        }).spawn();
-        const stop = async () => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-          await child.status;
-        };
-        try {
-          await waitForCoap(port);
-        } catch (error) {
-          await stop();
-          throw error;
-        }
-        return { port, path: "time", pid: child.pid, stop };
-      },
+      start: startLibcoap,
     });
 
     const results = new Map<
