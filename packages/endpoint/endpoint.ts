@@ -572,7 +572,6 @@ interface Exchange {
   readonly options: EndpointRequestOptions;
   readonly resolve: (message: CoapMessage) => void;
   readonly reject: (reason: unknown) => void;
-  messageId: number;
   tx: Transmission | undefined;
   timer: TimerHandle | undefined;
   holdsSlot: boolean;
@@ -785,7 +784,6 @@ export class CoapEndpoint implements AsyncDisposable {
         options,
         resolve,
         reject,
-        messageId: -1,
         tx: undefined,
         timer: undefined,
         holdsSlot: false,
@@ -1229,7 +1227,6 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#finish(exchange, error, false);
       return;
     }
-    exchange.messageId = message.messageId;
     if (options.onSent) {
       try {
         options.onSent(message);
