@@ -11,6 +11,7 @@ import {
   EMPTY_BYTES,
   formatCode,
   MESSAGE_TYPES,
+  uriPath,
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption } from "@microcoap/codec";
 import { CoapEndpoint } from "@microcoap/endpoint";
@@ -229,7 +230,6 @@ export const COAP_CONTENT_TYPE: typeof COAP_CONTENT_FORMAT =
 export type Bytes = string | Uint8Array;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 function toBytes(value: Bytes | null | undefined): Uint8Array {
   if (value === null || value === undefined) return EMPTY_BYTES;
@@ -512,6 +512,8 @@ export interface CoapOptions
 interface InboxItem {
   packet: CoapPacket;
   peer: PeerAddress;
+  /** The request's Uri-Path, joined with "/" (requests only). */
+  path?: string;
   respond?: (response: ResponseInit | undefined) => void;
   responded?: boolean;
 }
@@ -1045,10 +1047,7 @@ export class Coap {
     message: CoapMessage,
     peer: PeerAddress,
   ): Promise<ResponseInit | undefined> {
-    const path = message.options.filter((o) => o.number === 11).map((o) =>
-      decoder.decode(o.value)
-    )
-      .join("/");
+    const path = uriPath(message).join("/");
     if (!this.#callbacks.has(path)) {
       this.#debug(`Callback for url [${path}] not found`);
       return Promise.resolve({ code: CoapCode.NOT_FOUND });
@@ -1057,6 +1056,7 @@ export class Coap {
       const item: InboxItem = {
         packet: fromMessage(message),
         peer,
+        path,
         respond: resolve,
       };
       this.#push(item);
@@ -1076,10 +1076,7 @@ export class Coap {
     }
     const key = `${peer.hostname}:${peer.port}#${packet.messageid}`;
     this.#pending.set(key, item);
-    const path = packet.options.filter((o) => o.number === 11).map((o) =>
-      decoder.decode(o.buffer)
-    )
-      .join("/");
+    const path = item.path ?? "";
     try {
       await this.#callbacks.get(path)?.(packet, peer.hostname, peer.port);
     } catch (error) {
