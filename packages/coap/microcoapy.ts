@@ -9,6 +9,7 @@
 import {
   CoapCode,
   EMPTY_BYTES,
+  encodeUint,
   formatCode,
   MESSAGE_TYPES,
   uriPath,
@@ -782,7 +783,7 @@ export class Coap {
   ): Promise<number> {
     const item = this.#pending.get(`${ip}:${port}#${messageid}`);
     const options: CoapOption[] = contentFormat >= 0
-      ? [{ number: 12, value: uint(contentFormat) }]
+      ? [{ number: 12, value: encodeUint(contentFormat) }]
       : [];
     if (item?.respond && !item.responded) {
       item.responded = true;
@@ -1106,7 +1107,7 @@ function toMessage(packet: CoapPacket): CoapMessage {
     value: o.buffer,
   }));
   if (packet.content_format >= 0) {
-    options.push({ number: 12, value: uint(packet.content_format) });
+    options.push({ number: 12, value: encodeUint(packet.content_format) });
   }
   if (packet.query.length > 0) {
     options.push({ number: 15, value: packet.query });
@@ -1136,13 +1137,6 @@ function fromMessage(message: CoapMessage): CoapPacket {
     }
   }
   return packet;
-}
-
-function uint(value: number): Uint8Array {
-  if (value === 0) return EMPTY_BYTES;
-  return value < 256
-    ? new Uint8Array([value])
-    : new Uint8Array([value >> 8, value & 0xff]);
 }
 
 function address(peer: PeerAddress | undefined): string {
