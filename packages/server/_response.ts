@@ -192,7 +192,8 @@ function segmentsOf(
   return path.split("/").filter((segment) => segment !== "");
 }
 
-function uintOf(
+/** A uint option's value, or `undefined` when absent or longer than 4 bytes. */
+export function uintOf(
   options: readonly CoapOption[],
   number: number,
 ): number | undefined {

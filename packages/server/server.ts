@@ -57,7 +57,7 @@ import {
 } from "./_observe.ts";
 import type { Observer } from "./_observe.ts";
 import { messageSize, PeerVerifier } from "./_amplification.ts";
-import { buildResponse, uintOption } from "./_response.ts";
+import { buildResponse, uintOf, uintOption } from "./_response.ts";
 import type { BuiltResponse, ServerResponse } from "./_response.ts";
 import { CoapRequest } from "./request.ts";
 import { methodName, Router } from "./router.ts";
@@ -1350,7 +1350,10 @@ export class CoapServer implements AsyncDisposable {
     }
 
     const options = route.options;
-    const contentFormat = uint(message, CoapOptionNumber.CONTENT_FORMAT);
+    const contentFormat = uintOf(
+      message.options,
+      CoapOptionNumber.CONTENT_FORMAT,
+    );
     if (
       options.contentFormats !== undefined &&
       (contentFormat === undefined
@@ -1359,7 +1362,7 @@ export class CoapServer implements AsyncDisposable {
     ) {
       return { code: CoapCode.UNSUPPORTED_CONTENT_FORMAT };
     }
-    const accept = uint(message, CoapOptionNumber.ACCEPT);
+    const accept = uintOf(message.options, CoapOptionNumber.ACCEPT);
     if (
       accept !== undefined && options.produces !== undefined &&
       !options.produces.includes(accept)
@@ -1395,7 +1398,7 @@ export class CoapServer implements AsyncDisposable {
         key,
         block1,
         message.payload,
-        uint(message, CoapOptionNumber.SIZE1),
+        uintOf(message.options, CoapOptionNumber.SIZE1),
       );
       switch (result.status) {
         case "continue":
@@ -1501,7 +1504,7 @@ export class CoapServer implements AsyncDisposable {
     let options = built.options;
     let body = built.payload;
     const success = code >>> 5 === 2;
-    const accept = uint(message, CoapOptionNumber.ACCEPT);
+    const accept = uintOf(message.options, CoapOptionNumber.ACCEPT);
     if (
       success && accept !== undefined && body.length > 0 &&
       built.contentFormat !== accept
@@ -1638,7 +1641,7 @@ export class CoapServer implements AsyncDisposable {
     if (
       multiple && getOption({ options }, CoapOptionNumber.ETAG) === undefined
     ) {
-      const contentFormat = uint({ options }, CoapOptionNumber.CONTENT_FORMAT);
+      const contentFormat = uintOf(options, CoapOptionNumber.CONTENT_FORMAT);
       out.push({
         number: CoapOptionNumber.ETAG,
         value: etagOf(code, contentFormat, body),
@@ -1972,17 +1975,6 @@ function pick(options: CoapServerOptions): CoapEndpointOptions {
     if (options[name] !== undefined) out[name] = options[name];
   }
   return out as CoapEndpointOptions;
-}
-
-function uint(
-  message: { readonly options: readonly CoapOption[] },
-  number: number,
-): number | undefined {
-  const value = getOption(message, number);
-  if (value === undefined || value.length > 4) return undefined;
-  let n = 0;
-  for (const byte of value) n = n * 256 + byte;
-  return n;
 }
 
 function keyOf(peer: PeerAddress): string {
