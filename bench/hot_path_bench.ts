@@ -91,3 +91,27 @@ const hello = text.encode("Hello");
     fn: () => transport.receiver!.onDatagram(REQUESTS[0]!, peer),
   });
 }
+
+{
+  // Garbage: a CON whose option delta nibble is 15 (rejected with RST, §4.2)
+  // and a datagram with version 0 (dropped). Floods of these must cost about
+  // what a valid request costs, not more.
+  const transport = new DirectTransport();
+  const server = new CoapServer({ transport });
+  server.get("/hello", () => ({ payload: hello }));
+  await server.listen();
+  const reserved = new Uint8Array([0x40, 0x01, 0x12, 0x34, 0xf0]);
+  const badVersion = new Uint8Array([0x00, 0x01, 0x12, 0x34]);
+  const peer = PEERS[0]!;
+  Deno.bench({
+    name: "CoapServer: malformed CON (reserved nibble) → RST",
+    group: "malformed",
+    baseline: true,
+    fn: () => transport.receiver!.onDatagram(reserved, peer),
+  });
+  Deno.bench({
+    name: "CoapServer: bad version → dropped",
+    group: "malformed",
+    fn: () => transport.receiver!.onDatagram(badVersion, peer),
+  });
+}

@@ -6,7 +6,7 @@
  */
 import { EMPTY_BYTES, MESSAGE_TYPES } from "./message.ts";
 import type { CoapMessage, CoapOption } from "./message.ts";
-import { CoapDecodeError } from "./decode_error.ts";
+import { CoapDecodeFailure } from "./decode_error.ts";
 import type { CoapDecodeErrorReason } from "./decode_error.ts";
 
 function fail(
@@ -14,8 +14,8 @@ function fail(
   offset: number,
   what: string,
   bytes: Uint8Array,
-): never {
-  throw new CoapDecodeError(`Cannot decode message: ${what}`, {
+): CoapDecodeFailure {
+  return new CoapDecodeFailure(`Cannot decode message: ${what}`, {
     reason,
     offset,
     messageId: (bytes[2]! << 8) | bytes[3]!,
@@ -47,20 +47,53 @@ let optionScratch = new Int32Array(48);
  * ```
  */
 export function decode(bytes: Uint8Array): CoapMessage {
+  const result = tryDecode(bytes);
+  if (result instanceof CoapDecodeFailure) throw result.toError();
+  return result;
+}
+
+/**
+ * Decodes a datagram like {@linkcode decode}, but returns a
+ * {@linkcode CoapDecodeFailure} for malformed bytes instead of throwing: for
+ * receive paths where garbage is expected and must stay cheap.
+ *
+ * @param bytes The datagram.
+ * @returns The message, or why it could not be decoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { CoapDecodeFailure, tryDecode } from "@microcoap/codec";
+ * import { assert, assertEquals } from "@std/assert";
+ *
+ * const message = tryDecode(new Uint8Array([0x60, 0x45, 0x7d, 0x34]));
+ * assert(!(message instanceof CoapDecodeFailure));
+ * assertEquals(message.type, "ACK");
+ *
+ * const failure = tryDecode(new Uint8Array([0x80, 0x45, 0x7d, 0x34]));
+ * assert(failure instanceof CoapDecodeFailure);
+ * assertEquals(failure.reason, "bad-version");
+ * ```
+ */
+export function tryDecode(bytes: Uint8Array): CoapMessage | CoapDecodeFailure {
   const end = bytes.length;
   if (end < 4) {
-    throw new CoapDecodeError(
+    return new CoapDecodeFailure(
       `Cannot decode message: length is ${end}, at least 4 bytes needed`,
       { reason: "too-short", offset: 0 },
     );
   }
   const first = bytes[0]!;
   if (first >>> 6 !== 1) {
-    fail("bad-version", 0, `version is ${first >>> 6}, expected 1`, bytes);
+    return fail(
+      "bad-version",
+      0,
+      `version is ${first >>> 6}, expected 1`,
+      bytes,
+    );
   }
   const tkl = first & 0x0f;
   if (tkl > 8) {
-    fail(
+    return fail(
       "bad-token-length",
       0,
       `token length is ${tkl}, at most 8 allowed`,
@@ -70,10 +103,15 @@ export function decode(bytes: Uint8Array): CoapMessage {
   const code = bytes[1]!;
   let at = 4 + tkl;
   if (at > end) {
-    fail("too-short", 4, `token of ${tkl} bytes runs past the end`, bytes);
+    return fail(
+      "too-short",
+      4,
+      `token of ${tkl} bytes runs past the end`,
+      bytes,
+    );
   }
   if (code === 0 && end > 4) {
-    fail(
+    return fail(
       "bad-empty-message",
       4,
       "empty message (0.00) has a token, options or payload",
@@ -93,7 +131,12 @@ export function decode(bytes: Uint8Array): CoapMessage {
     const head = bytes[at]!;
     if (head === 0xff) {
       if (at + 1 === end) {
-        fail("empty-payload", at, "payload marker with no payload", bytes);
+        return fail(
+          "empty-payload",
+          at,
+          "payload marker with no payload",
+          bytes,
+        );
       }
       payload = new Uint8Array(buffer, base + at + 1, end - at - 1);
       break;
@@ -103,21 +146,31 @@ export function decode(bytes: Uint8Array): CoapMessage {
     let length = head & 0x0f;
     if (delta === 13) {
       if (at >= end) {
-        fail("option-overflow", start, "option delta runs past the end", bytes);
+        return fail(
+          "option-overflow",
+          start,
+          "option delta runs past the end",
+          bytes,
+        );
       }
       delta = 13 + bytes[at++]!;
     } else if (delta === 14) {
       if (at + 1 >= end) {
-        fail("option-overflow", start, "option delta runs past the end", bytes);
+        return fail(
+          "option-overflow",
+          start,
+          "option delta runs past the end",
+          bytes,
+        );
       }
       delta = 269 + ((bytes[at]! << 8) | bytes[at + 1]!);
       at += 2;
     } else if (delta === 15) {
-      fail("reserved-nibble", start, "option delta nibble is 15", bytes);
+      return fail("reserved-nibble", start, "option delta nibble is 15", bytes);
     }
     if (length === 13) {
       if (at >= end) {
-        fail(
+        return fail(
           "option-overflow",
           start,
           "option length runs past the end",
@@ -127,7 +180,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
       length = 13 + bytes[at++]!;
     } else if (length === 14) {
       if (at + 1 >= end) {
-        fail(
+        return fail(
           "option-overflow",
           start,
           "option length runs past the end",
@@ -137,11 +190,16 @@ export function decode(bytes: Uint8Array): CoapMessage {
       length = 269 + ((bytes[at]! << 8) | bytes[at + 1]!);
       at += 2;
     } else if (length === 15) {
-      fail("reserved-nibble", start, "option length nibble is 15", bytes);
+      return fail(
+        "reserved-nibble",
+        start,
+        "option length nibble is 15",
+        bytes,
+      );
     }
     number += delta;
     if (number > 0xffff) {
-      fail(
+      return fail(
         "option-number",
         start,
         `option number is ${number}, at most 65535 allowed`,
@@ -149,7 +207,7 @@ export function decode(bytes: Uint8Array): CoapMessage {
       );
     }
     if (at + length > end) {
-      fail(
+      return fail(
         "option-overflow",
         start,
         `option ${number} value of ${length} bytes runs past the end`,

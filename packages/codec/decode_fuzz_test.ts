@@ -1,7 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 import { assertEquals, assertGreater, assertInstanceOf } from "@std/assert";
-import { decode } from "./decode.ts";
-import { CoapDecodeError } from "./decode_error.ts";
+import { decode, tryDecode } from "./decode.ts";
+import { CoapDecodeError, CoapDecodeFailure } from "./decode_error.ts";
 import { encode } from "./encode.ts";
 import type { CoapMessage } from "./message.ts";
 import { maxOptionLength } from "./options.ts";
@@ -31,12 +31,21 @@ interface Tally {
 // value longer than its registered option allows: decode keeps it (RFC 7252
 // §5.4.3 leaves it to the receiver's option processing) while encode refuses
 // to send it, so encode must refuse with a RangeError.
+// tryDecode() must agree with decode() on every datagram.
 function check(bytes: Uint8Array, tally: Tally): void {
   let message: CoapMessage;
+  const result = tryDecode(bytes);
   try {
     message = decode(bytes);
   } catch (error) {
     assertInstanceOf(error, CoapDecodeError);
+    assertInstanceOf(result, CoapDecodeFailure);
+    if (result.reason !== error.reason || result.offset !== error.offset) {
+      assertEquals([result.reason, result.offset], [
+        error.reason,
+        error.offset,
+      ]);
+    }
     if (!REASONS.has(error.reason)) throw error;
     if (!(error.offset >= 0 && error.offset <= bytes.length)) throw error;
     tally.rejected.set(
@@ -44,6 +53,11 @@ function check(bytes: Uint8Array, tally: Tally): void {
       (tally.rejected.get(error.reason) ?? 0) + 1,
     );
     return;
+  }
+  if (result instanceof CoapDecodeFailure) {
+    throw new Error(
+      `tryDecode() rejected what decode() read: ${result.message}`,
+    );
   }
   tally.decoded++;
   if (message.options.some((o) => o.value.length > maxOptionLength(o.number))) {

@@ -1,7 +1,12 @@
 // Copyright 2026 the microcoap authors. MIT license.
-import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
-import { decode } from "./decode.ts";
-import { CoapDecodeError } from "./decode_error.ts";
+import {
+  assertEquals,
+  assertInstanceOf,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import { decode, tryDecode } from "./decode.ts";
+import { CoapDecodeError, CoapDecodeFailure } from "./decode_error.ts";
 import type { CoapDecodeErrorReason } from "./decode_error.ts";
 import { hex } from "./_testing.ts";
 import { EXAMPLES } from "./testdata/rfc7252_examples.ts";
@@ -9,6 +14,12 @@ import { EXAMPLES } from "./testdata/rfc7252_examples.ts";
 Deno.test("decode() reads the RFC 7252 Appendix A examples", () => {
   for (const example of EXAMPLES) {
     assertEquals(decode(example.bytes), example.message, example.name);
+  }
+});
+
+Deno.test("tryDecode() returns the same messages as decode()", () => {
+  for (const example of EXAMPLES) {
+    assertEquals(tryDecode(example.bytes), example.message, example.name);
   }
 });
 
@@ -63,6 +74,14 @@ function assertDecodeError(
     assertEquals(error.messageId, undefined);
     assertEquals(error.type, undefined);
   }
+  // tryDecode() reports the same failure without throwing.
+  const failure = tryDecode(bytes);
+  assertInstanceOf(failure, CoapDecodeFailure);
+  assertEquals(
+    [failure.reason, failure.offset, failure.messageId, failure.type],
+    [error.reason, error.offset, error.messageId, error.type],
+  );
+  assertEquals(failure.message, error.message);
   return error;
 }
 

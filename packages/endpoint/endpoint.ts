@@ -7,11 +7,12 @@
  */
 import {
   CoapCode,
-  CoapDecodeError,
+  CoapDecodeFailure,
   decode,
   EMPTY_BYTES,
   encode,
   optionInfo,
+  tryDecode,
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption, CoapType } from "@microcoap/codec";
 import { DedupFilter } from "@microcoap/dedup";
@@ -1370,11 +1371,9 @@ export class CoapEndpoint implements AsyncDisposable {
 
   #receive(data: Uint8Array, from: PeerAddress): void {
     if (this.#closed) return;
-    let message: CoapMessage;
-    try {
-      message = decode(data);
-    } catch (error) {
-      this.#malformed(error, from);
+    const message = tryDecode(data);
+    if (message instanceof CoapDecodeFailure) {
+      this.#malformed(message, from);
       return;
     }
     if (this.#logger) this.#logger({ kind: "received", peer: from, message });
@@ -1391,15 +1390,14 @@ export class CoapEndpoint implements AsyncDisposable {
     } else this.#ignore(from, message);
   }
 
-  #malformed(error: unknown, from: PeerAddress): void {
-    this.#logger?.({ kind: "malformed", peer: from, error });
+  #malformed(failure: CoapDecodeFailure, from: PeerAddress): void {
+    this.#logger?.({ kind: "malformed", peer: from, error: failure.toError() });
     if (
-      error instanceof CoapDecodeError && error.type === 0 &&
-      error.messageId !== undefined &&
-      error.reason !== "bad-version" && error.reason !== "too-short"
+      failure.type === 0 && failure.messageId !== undefined &&
+      failure.reason !== "bad-version" && failure.reason !== "too-short"
     ) {
       // A malformed CON is rejected with RST (§4.2); other types are dropped.
-      this.#sendEmpty("RST", error.messageId, from);
+      this.#sendEmpty("RST", failure.messageId, from);
     }
   }
 
