@@ -13,6 +13,7 @@ import {
 } from "./_address.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
 /**
@@ -141,6 +142,35 @@ export interface DenoUdpMulticastOptions {
 }
 
 /**
+ * Options for {@linkcode DenoUdpTransport}.
+ *
+ * @example Usage
+ * ```ts
+ * import { DenoUdpTransport, type DenoUdpTransportOptions, isDenoUdpAvailable } from "@microcoap/transport/deno-udp";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const options: DenoUdpTransportOptions = { maxDatagramSize: 1500 };
+ * if (isDenoUdpAvailable()) {
+ *   // deno-lint-ignore no-explicit-any
+ *   const conn = (Deno as any).listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ *   await using transport = new DenoUdpTransport(conn, options);
+ *   assertEquals(transport.maxDatagramSize, 1500);
+ * }
+ * ```
+ */
+export interface DenoUdpTransportOptions {
+  /**
+   * Datagrams longer than this many bytes (from 1 to 65,507) are dropped and
+   * reported to the receiver's `onError` as a `TransportError` with code
+   * `EMSGSIZE` (CoAP over UDP keeps messages near 1,152 bytes, RFC 7252
+   * §4.6).
+   *
+   * @default {8192}
+   */
+  maxDatagramSize?: number;
+}
+
+/**
  * Options for {@linkcode bindDenoUdp}.
  *
  * @example Usage
@@ -158,7 +188,7 @@ export interface DenoUdpMulticastOptions {
  * }
  * ```
  */
-export interface BindDenoUdpOptions {
+export interface BindDenoUdpOptions extends DenoUdpTransportOptions {
   /**
    * The local address to bind (`"::"` binds every IPv6 and IPv4 address).
    *
@@ -196,7 +226,8 @@ function isClosedError(error: unknown): boolean {
 /**
  * A {@linkcode Transport} on a `Deno.DatagramConn`, normally made by
  * {@linkcode bindDenoUdp}. It behaves like `UdpTransport`: whole datagrams
- * (read into a 64 KiB buffer, then copied to an exact-size `Uint8Array` the
+ * up to `maxDatagramSize` bytes (read into a 64 KiB buffer, then copied to
+ * an exact-size `Uint8Array` the
  * receiver owns), IPv4-mapped senders reported as IPv4, up to 32 datagrams
  * kept until the first `listen()`, fire-and-forget `send` whose failures go
  * to `onError` as a `TransportError`, sends after close ignored.
@@ -223,14 +254,22 @@ export class DenoUdpTransport implements Transport {
   #slot = new ReceiverSlot();
   #receiving: Promise<void>;
   #closing: Promise<void> | undefined;
+  #maxDatagramSize: number;
 
   /**
    * Takes over a bound datagram connection and starts receiving on it.
    *
    * @param conn The connection, from `Deno.listenDatagram({ transport: "udp" })`.
+   * @param options The datagram size limit.
    * @throws {TypeError} When `conn` does not look like a UDP DatagramConn.
+   * @throws {RangeError} When `maxDatagramSize` is not an integer from 1 to
+   * 65507.
    */
-  constructor(conn: DenoDatagramConn) {
+  constructor(conn: DenoDatagramConn, options: DenoUdpTransportOptions = {}) {
+    this.#maxDatagramSize = checkMaxDatagramSize(
+      options?.maxDatagramSize,
+      "create Deno UDP transport",
+    );
     const addr = (conn as { addr?: { hostname?: unknown; port?: unknown } })
       ?.addr;
     if (
@@ -256,6 +295,15 @@ export class DenoUdpTransport implements Transport {
    */
   get localAddress(): PeerAddress {
     return this.#localAddress;
+  }
+
+  /**
+   * The longest datagram delivered; longer ones are dropped.
+   *
+   * @returns The limit in bytes.
+   */
+  get maxDatagramSize(): number {
+    return this.#maxDatagramSize;
   }
 
   /**
@@ -350,10 +398,10 @@ export class DenoUdpTransport implements Transport {
       failures = 0;
       const [view, from] = datagram;
       const { hostname, port } = from as { hostname: string; port: number };
-      this.#slot.deliver(view.slice(), {
-        hostname: normalizeHostname(hostname),
-        port,
-      });
+      const peer = { hostname: normalizeHostname(hostname), port };
+      if (view.length > this.#maxDatagramSize) {
+        this.#slot.error(oversized(peer, this.#maxDatagramSize));
+      } else this.#slot.deliver(view.slice(), peer);
     }
     // The socket went away under us: behave as closed.
     this.#slot.close();
@@ -434,6 +482,7 @@ export async function bindDenoUdp(
       "Cannot bind Deno UDP socket: reuseAddress must be a boolean",
     );
   }
+  checkMaxDatagramSize(options.maxDatagramSize, "bind Deno UDP socket");
   if (
     multicast !== undefined &&
     (multicast === null || typeof multicast !== "object" ||
@@ -459,7 +508,12 @@ export async function bindDenoUdp(
       `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
     );
   }
-  const transport = new DenoUdpTransport(conn);
+  const transport = new DenoUdpTransport(
+    conn,
+    options.maxDatagramSize === undefined
+      ? {}
+      : { maxDatagramSize: options.maxDatagramSize },
+  );
   try {
     for (const group of multicast?.groups ?? []) {
       try {

@@ -101,10 +101,13 @@ for (const hostname of ["127.0.0.1", "::1"]) {
 }
 
 native(
-  "DenoUdpTransport delivers a 60,000-byte datagram whole, in a buffer the receiver owns",
+  "DenoUdpTransport with maxDatagramSize 65507 delivers a 60,000-byte datagram whole, in a buffer the receiver owns",
   async () => {
     await using a = await bindDenoUdp({ hostname: "127.0.0.1" });
-    await using b = await bindDenoUdp({ hostname: "127.0.0.1" });
+    await using b = await bindDenoUdp({
+      hostname: "127.0.0.1",
+      maxDatagramSize: 65_507,
+    });
     const atB = new Collector();
     b.listen(atB);
     const big = new Uint8Array(60_000).map((_, i) => (i * 7) & 255);
@@ -117,6 +120,38 @@ native(
     for (const data of received) {
       assertEquals(data.buffer.byteLength, data.length);
     }
+  },
+);
+
+native(
+  "DenoUdpTransport drops datagrams longer than maxDatagramSize (default 8192) as EMSGSIZE",
+  async () => {
+    await using a = await bindDenoUdp({ hostname: "127.0.0.1" });
+    await using b = await bindDenoUdp({ hostname: "127.0.0.1" });
+    await using c = await bindDenoUdp({
+      hostname: "127.0.0.1",
+      maxDatagramSize: 100,
+    });
+    assertEquals([b.maxDatagramSize, c.maxDatagramSize], [8192, 100]);
+    for (const [transport, max] of [[b, 8192], [c, 100]] as const) {
+      const collector = new Collector();
+      transport.listen(collector);
+      const fits = new Uint8Array(max).fill(3);
+      a.send(new Uint8Array(max + 1), transport.localAddress);
+      a.send(fits, transport.localAddress);
+      await collector.until(() =>
+        collector.datagrams.length === 1 && collector.errors.length === 1
+      );
+      assertEquals(collector.datagrams[0]!.data, fits);
+      const error = collector.errors[0]!;
+      assertInstanceOf(error, TransportError);
+      assertEquals(error.code, "EMSGSIZE");
+      assertEquals(error.peer, a.localAddress);
+    }
+    await assertRejects(
+      () => bindDenoUdp({ hostname: "127.0.0.1", maxDatagramSize: 0 }),
+      RangeError,
+    );
   },
 );
 

@@ -14,6 +14,7 @@ import {
 } from "./_address.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
 /**
@@ -66,6 +67,36 @@ export interface UdpMulticastOptions {
 }
 
 /**
+ * Options for {@linkcode UdpTransport}.
+ *
+ * @example Usage
+ * ```ts
+ * import { UdpTransport, type UdpTransportOptions } from "@microcoap/transport";
+ * import { createSocket } from "node:dgram";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const socket = createSocket("udp4");
+ * await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+ * const options: UdpTransportOptions = { maxDatagramSize: 1500 };
+ * await using transport = new UdpTransport(socket, options);
+ * assertEquals(transport.maxDatagramSize, 1500);
+ * ```
+ */
+export interface UdpTransportOptions {
+  /**
+   * Datagrams longer than this many bytes (from 1 to 65,507) are dropped and
+   * reported to the receiver's `onError` as a `TransportError` with code
+   * `EMSGSIZE`. CoAP over UDP keeps messages near 1,152 bytes (RFC 7252
+   * §4.6; block-wise transfers use at most 1,024-byte blocks), so the default
+   * leaves ample room. On Deno, `node:dgram` reads every datagram into a
+   * fresh buffer of about this size, so the limit also bounds that cost.
+   *
+   * @default {8192}
+   */
+  maxDatagramSize?: number;
+}
+
+/**
  * Options for {@linkcode bindUdp}.
  *
  * @example Usage
@@ -81,7 +112,7 @@ export interface UdpMulticastOptions {
  * assertNotEquals(transport.localAddress.port, 0);
  * ```
  */
-export interface BindUdpOptions {
+export interface BindUdpOptions extends UdpTransportOptions {
   /**
    * The local address to bind: a numeric address (`"127.0.0.1"`, `"::1"`,
    * `"::"` for every IPv6 and, unless `ipv6Only`, IPv4 address) or a host
@@ -123,9 +154,9 @@ export interface BindUdpOptions {
    */
   multicast?: UdpMulticastOptions;
   /**
-   * The socket receive buffer size (`SO_RCVBUF`) in bytes. On Deno,
-   * `node:dgram` also allocates this many bytes for every datagram
-   * received, so leave it unset there unless you need it.
+   * The socket receive buffer size (`SO_RCVBUF`) in bytes. Ignored on Deno,
+   * whose `node:dgram` cannot set it (it would only change the size of the
+   * buffer each datagram is read into, which `maxDatagramSize` sets).
    *
    * @default {undefined} the system default
    */
@@ -139,15 +170,21 @@ export interface BindUdpOptions {
 }
 
 const MAPPED_PREFIX = "::ffff:";
+// Deno's node:dgram allocates a read buffer of the "receive buffer size"
+// (64 KiB unless set) for every datagram; it never sets SO_RCVBUF.
+const DENO_DGRAM =
+  typeof (globalThis as { Deno?: { version?: { deno?: unknown } } })
+    .Deno?.version?.deno === "string";
 
 /**
  * A {@linkcode Transport} on a bound `node:dgram` socket, normally made by
  * {@linkcode bindUdp}.
  *
- * - Receiving: each datagram, whole (up to 65,507 bytes), goes to the
- *   receiver as a `Uint8Array` it owns: Node's per-message buffer is wrapped
- *   without a copy when the message fills it, and copied otherwise (Deno
- *   hands out views of a 64 KiB buffer per datagram). IPv4-mapped senders
+ * - Receiving: each datagram, whole (up to `maxDatagramSize` bytes; longer
+ *   ones are dropped and reported as `EMSGSIZE`), goes to the receiver as a
+ *   `Uint8Array` it owns: Node's per-message buffer is wrapped without a copy
+ *   when the message fills it, and copied otherwise (Deno reads each
+ *   datagram into a buffer of `maxDatagramSize` + 1 bytes). IPv4-mapped senders
  *   (`::ffff:1.2.3.4`) are reported as IPv4; IPv6 scope ids (`fe80::1%eth0`)
  *   are kept.
  * - Before the first {@linkcode UdpTransport.listen}, up to 32 datagrams are
@@ -179,6 +216,7 @@ export class UdpTransport implements Transport {
   #localAddress: PeerAddress;
   #slot = new ReceiverSlot();
   #closing: Promise<void> | undefined;
+  #maxDatagramSize: number;
 
   /**
    * Wraps a bound socket and takes it over: the transport listens to its
@@ -186,9 +224,17 @@ export class UdpTransport implements Transport {
    * {@linkcode UdpTransport.close}.
    *
    * @param socket A bound `node:dgram` socket.
+   * @param options The datagram size limit.
    * @throws {TypeError} When the socket is not bound.
+   * @throws {RangeError} When `maxDatagramSize` is not an integer from 1 to
+   * 65507.
    */
-  constructor(socket: Socket) {
+  constructor(socket: Socket, options: UdpTransportOptions = {}) {
+    const max = checkMaxDatagramSize(
+      options?.maxDatagramSize,
+      "create UDP transport",
+    );
+    this.#maxDatagramSize = max;
     let address: { address: string; port: number; family: string | number };
     try {
       address = socket.address();
@@ -204,7 +250,23 @@ export class UdpTransport implements Transport {
       hostname: normalizeHostname(address.address),
       port: address.port,
     };
+    if (DENO_DGRAM) {
+      try {
+        // One byte over the limit: a longer datagram fills the buffer.
+        socket.setRecvBufferSize(max + 1);
+      } catch {
+        // Keeps the runtime's default buffer; the length check still holds.
+      }
+    }
     socket.on("message", (message: Uint8Array, rinfo: RemoteInfo) => {
+      if (message.byteLength > this.#maxDatagramSize) {
+        const peer = {
+          hostname: normalizeHostname(rinfo.address),
+          port: rinfo.port,
+        };
+        this.#slot.error(oversized(peer, this.#maxDatagramSize));
+        return;
+      }
       const data = message.byteOffset === 0 &&
           message.byteLength === message.buffer.byteLength
         ? new Uint8Array(message.buffer, 0, message.byteLength)
@@ -235,6 +297,15 @@ export class UdpTransport implements Transport {
    */
   get localAddress(): PeerAddress {
     return this.#localAddress;
+  }
+
+  /**
+   * The longest datagram delivered; longer ones are dropped.
+   *
+   * @returns The limit in bytes.
+   */
+  get maxDatagramSize(): number {
+    return this.#maxDatagramSize;
   }
 
   /**
@@ -445,7 +516,12 @@ export async function bindUdp(
       `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
     );
   }
-  const transport = new UdpTransport(socket);
+  const transport = new UdpTransport(
+    socket,
+    options.maxDatagramSize === undefined
+      ? {}
+      : { maxDatagramSize: options.maxDatagramSize },
+  );
   try {
     configure(socket, transport, options);
   } catch (error) {
@@ -501,6 +577,7 @@ function validateOptions(options: BindUdpOptions): Settings {
   for (const name of ["receiveBufferSize", "sendBufferSize"] as const) {
     checkPositiveInteger(options[name], name);
   }
+  checkMaxDatagramSize(options.maxDatagramSize, "bind UDP socket");
   const multicast = options.multicast;
   if (multicast !== undefined) {
     if (
@@ -567,7 +644,7 @@ function configure(
     }
   };
   const { receiveBufferSize, sendBufferSize, multicast } = options;
-  if (receiveBufferSize !== undefined) {
+  if (receiveBufferSize !== undefined && !DENO_DGRAM) {
     attempt(
       "set the receive buffer size",
       () => socket.setRecvBufferSize(receiveBufferSize),

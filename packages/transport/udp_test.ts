@@ -36,9 +36,9 @@ for (const hostname of ["127.0.0.1", "::1"]) {
     assertEquals(atB.errors, []);
   });
 
-  Deno.test(`UdpTransport delivers a 60,000-byte datagram whole on ${hostname}`, async () => {
+  Deno.test(`UdpTransport with maxDatagramSize 65507 delivers a 60,000-byte datagram whole on ${hostname}`, async () => {
     await using a = await bindUdp({ hostname });
-    await using b = await bindUdp({ hostname });
+    await using b = await bindUdp({ hostname, maxDatagramSize: 65_507 });
     const atB = new Collector();
     b.listen(atB);
     const big = new Uint8Array(60_000).map((_, i) => (i * 31) & 255);
@@ -55,14 +55,72 @@ for (const hostname of ["127.0.0.1", "::1"]) {
   });
 }
 
-Deno.test("UdpTransport delivers the largest IPv4 datagram (65,507 bytes)", async () => {
+Deno.test("UdpTransport with maxDatagramSize 65507 delivers the largest IPv4 datagram (65,507 bytes)", async () => {
   await using a = await bindUdp({ hostname: "127.0.0.1" });
-  await using b = await bindUdp({ hostname: "127.0.0.1" });
+  await using b = await bindUdp({
+    hostname: "127.0.0.1",
+    maxDatagramSize: 65_507,
+  });
   const atB = new Collector();
   b.listen(atB);
   a.send(new Uint8Array(65_507).fill(9), b.localAddress);
   await atB.until(() => atB.datagrams.length === 1);
   assertEquals(atB.datagrams[0]!.data.length, 65_507);
+  assertEquals(atB.errors, []);
+});
+
+for (
+  const [label, options] of [["the default", {}], ["1500", {
+    maxDatagramSize: 1500,
+  }]] as const
+) {
+  Deno.test(`UdpTransport with maxDatagramSize ${label} delivers datagrams up to it whole and drops longer ones as EMSGSIZE`, async () => {
+    await using a = await bindUdp({ hostname: "127.0.0.1" });
+    await using b = await bindUdp({ hostname: "127.0.0.1", ...options });
+    const max = b.maxDatagramSize;
+    assertEquals(
+      max,
+      "maxDatagramSize" in options ? options.maxDatagramSize : 8192,
+    );
+    const atB = new Collector();
+    b.listen(atB);
+    const fits = new Uint8Array(max).map((_, i) => (i * 7) & 255);
+    a.send(new Uint8Array(max + 1), b.localAddress);
+    a.send(new Uint8Array(30_000), b.localAddress);
+    a.send(fits, b.localAddress);
+    await atB.until(() =>
+      atB.datagrams.length === 1 && atB.errors.length === 2
+    );
+    assertEquals(atB.datagrams[0]!.data, fits);
+    for (const error of atB.errors) {
+      assertInstanceOf(error, TransportError);
+      assertEquals(error.code, "EMSGSIZE");
+      assertEquals(error.peer, a.localAddress);
+    }
+    // Still receiving.
+    a.send(bytes("after"), b.localAddress);
+    await atB.until(() => atB.datagrams.length === 2);
+    assertEquals(atB.texts.at(-1), "after");
+  });
+}
+
+Deno.test("UdpTransport rejects a maxDatagramSize outside 1 to 65507", async () => {
+  for (const maxDatagramSize of [0, 65_508, 1.5, Number.NaN]) {
+    await assertRejects(
+      () => bindUdp({ hostname: "127.0.0.1", maxDatagramSize }),
+      RangeError,
+    );
+  }
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  try {
+    assertThrows(
+      () => new UdpTransport(socket, { maxDatagramSize: 0 }),
+      RangeError,
+    );
+  } finally {
+    socket.close();
+  }
 });
 
 Deno.test("UdpTransport hands each datagram over as a plain Uint8Array the receiver owns", async () => {
