@@ -1504,8 +1504,19 @@ export class CoapEndpoint implements AsyncDisposable {
   #criticalOptionsRecognized(message: CoapMessage): boolean {
     const options = message.options;
     for (let i = 0; i < options.length; i++) {
-      const number = options[i]!.number;
-      if ((number & 1) === 1 && !this.#recognized(number)) return false;
+      const option = options[i]!;
+      const number = option.number;
+      if ((number & 1) === 0) continue;
+      if (!this.#recognized(number)) return false;
+      // RFC 7252 §5.4.3, §5.4.5: a value of the wrong length, or a repeat of
+      // a non-repeatable option, counts as unrecognised.
+      const info = optionInfo(number);
+      if (info === undefined) continue;
+      const length = option.value.length;
+      if (length < info.minLength || length > info.maxLength) return false;
+      if (!info.repeatable && i > 0 && options[i - 1]!.number === number) {
+        return false;
+      }
     }
     return true;
   }

@@ -869,3 +869,41 @@ Deno.test("close() rejects an unacknowledged send() with CoapClosedError", async
   await assertRejects(() => sent, CoapClosedError);
   assertEquals(clock.pending, 0);
 });
+
+Deno.test("a repeated non-repeatable or wrong-length critical option gets 4.02 (RFC 7252 §5.4.3, §5.4.5)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  const head = (messageId: number) => [0x40, CoapCode.GET, 0, messageId];
+  const requests = [
+    // Uri-Host twice: the second is treated as an unrecognised critical option.
+    [...head(1), 0x31, 0x61, 0x01, 0x62],
+    // Uri-Host with an empty value (1 to 255 bytes allowed).
+    [...head(2), 0x30],
+    // Accept with 3 bytes (at most 2 allowed).
+    [...head(3), 0xd3, 0x04, 0, 0, 50],
+    // If-None-Match with a value (it must be empty).
+    [...head(4), 0x51, 0x01],
+    // Content-Format (elective) twice: the second is ignored.
+    [...head(5), 0xc1, 0x32, 0x01, 0x28],
+    // Uri-Path (repeatable) twice.
+    [...head(6), 0xb1, 0x61, 0x01, 0x62],
+  ];
+  for (const bytes of requests) {
+    peer.transport.send(new Uint8Array(bytes), server.localAddress);
+  }
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.messageId, r.message.code]),
+    [
+      [1, CoapCode.BAD_OPTION],
+      [2, CoapCode.BAD_OPTION],
+      [3, CoapCode.BAD_OPTION],
+      [4, CoapCode.BAD_OPTION],
+      [5, CoapCode.CONTENT],
+      [6, CoapCode.CONTENT],
+    ],
+  );
+  assertEquals(calls.length, 2);
+  await server.close();
+  await peer.transport.close();
+});
