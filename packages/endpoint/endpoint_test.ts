@@ -907,3 +907,42 @@ Deno.test("a repeated non-repeatable or wrong-length critical option gets 4.02 (
   await server.close();
   await peer.transport.close();
 });
+
+Deno.test("a piggybacked response with an unrecognised critical option is rejected: ignored (RFC 7252 §5.4.1)", async () => {
+  const { client, network, clock } = setup();
+  const server = rawPeer(network);
+  const pending = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+  );
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      options: [{ number: 2049, value: new Uint8Array([1]) }],
+      payload: text("bad"),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  // Still unacknowledged: the request is retransmitted.
+  await clock.tick(2000);
+  assertEquals(server.received.length, 2);
+  assertEquals(server.received[1]!.message.messageId, request.messageId);
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      payload: text("good"),
+    }),
+    client.localAddress,
+  );
+  const outcome = await pending;
+  assertEquals(str(outcome!.value!.payload), "good");
+  await client.close();
+  await server.transport.close();
+});
