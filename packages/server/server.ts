@@ -1675,7 +1675,11 @@ export class CoapServer implements AsyncDisposable {
       params: request.params,
       route,
       szx: Math.min(this.#szx, context.block2?.szx ?? 6),
-      sequence: Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
+      // A re-registration continues the sequence the client has seen (RFC
+      // 7641 §4.4: strictly increasing); a new one starts anywhere.
+      sequence: existing
+        ? nextSequence(existing.sequence)
+        : Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
       lastConfirmable: this.#clock.now(),
       requested: 0,
       sent: 0,
