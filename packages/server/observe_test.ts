@@ -632,3 +632,20 @@ Deno.test("observe: a re-registration keeps the Observe sequence increasing (RFC
     await h.close();
   }
 });
+
+Deno.test("observe: removing the resource tells its observers 4.04, which ends the observation (RFC 7641 §3.2)", async () => {
+  const route = counterRoute();
+  const h = await setup({}, {}, (server) => route.install(server));
+  try {
+    const { responses } = await observe(h, "/count");
+    route.resource.remove();
+    await h.clock.tick(0);
+    assertEquals(responses.length, 2);
+    assertEquals(responses[1]!.code, CoapCode.NOT_FOUND);
+    assertEquals(getOption(responses[1]!, OBSERVE), undefined);
+    assertEquals(route.resource.observers, 0);
+    assertEquals(h.server.observers, 0);
+  } finally {
+    await h.close();
+  }
+});

@@ -333,7 +333,7 @@ export interface CoapResource {
    * @returns The number of observers notified.
    */
   notify(response?: ServerResponse, options?: NotifyOptions): number;
-  /** Removes the route and ends its observations. */
+  /** Removes the route and ends its observations, telling each observer 4.04 Not Found. */
   remove(): void;
 }
 
@@ -1932,6 +1932,15 @@ export class CoapServer implements AsyncDisposable {
       if (record.entry) this.#router.remove(record.entry);
       record.entry = undefined;
       for (const observer of [...record.observers]) {
+        // RFC 7641 §3.2: a deleted resource's observers get a 4.04
+        // notification, which ends the observation.
+        this.#sendNotification(
+          observer,
+          ++observer.requested,
+          { code: CoapCode.NOT_FOUND },
+          {},
+          undefined,
+        );
         this.#removeObserver(observer, "removed");
       }
     };
