@@ -649,3 +649,28 @@ Deno.test("observe: removing the resource tells its observers 4.04, which ends t
     await h.close();
   }
 });
+
+Deno.test("observe: a re-registration answered with an error ends the observation (RFC 7641 §3.2)", async () => {
+  let fail = false;
+  const h = await setup({}, {}, (server) =>
+    server.get(
+      "/x",
+      () => fail ? { code: CoapCode.NOT_FOUND } : { payload: "here" },
+      { observable: true },
+    ));
+  try {
+    const token = new Uint8Array([5, 5]);
+    const first = await observe(h, "/x", token);
+    assertEquals(h.server.observers, 1);
+    first.stop();
+    fail = true;
+    const again = await h.request(CoapCode.GET, "/x", {
+      options: [observeOpt(0)],
+      token,
+    });
+    assertEquals(again.code, CoapCode.NOT_FOUND);
+    assertEquals(h.server.observers, 0);
+  } finally {
+    await h.close();
+  }
+});

@@ -1154,7 +1154,7 @@ export class CoapServer implements AsyncDisposable {
       isRecognizedOption: (number) =>
         extra.has(number) ||
         (optionInfo(number) !== undefined && !UNSUPPORTED.has(number)),
-      handler: (request) => this.#respond(request),
+      handler: (request) => this.#endOnError(request, this.#respond(request)),
       ...(logger ? { logger: (event: EndpointLogEvent) => logger(event) } : {}),
     });
     this.#endpoint = endpoint;
@@ -1247,6 +1247,31 @@ export class CoapServer implements AsyncDisposable {
     return result instanceof Promise
       ? result.then((response) => this.#bound(incoming, response))
       : this.#bound(incoming, result);
+  }
+
+  /**
+   * RFC 7641 §3.2: an error answer to a request with Observe that names an
+   * observation (same peer and token) ends it; the client takes the answer
+   * as the last notification.
+   */
+  #endOnError(
+    incoming: IncomingRequest,
+    result: ResponseInit | undefined | Promise<ResponseInit | undefined>,
+  ): ResponseInit | undefined | Promise<ResponseInit | undefined> {
+    const { message, peer } = incoming;
+    if (
+      this.#observers.size === 0 ||
+      getOption(message, CoapOptionNumber.OBSERVE) === undefined
+    ) return result;
+    const end = (response: ResponseInit | undefined) => {
+      if (response !== undefined && response.code >>> 5 !== 2) {
+        const key = keyOf(peer) + "|" + hex(message.token);
+        const existing = this.#observers.get(key);
+        if (existing) this.#removeObserver(existing, "error response");
+      }
+      return response;
+    };
+    return result instanceof Promise ? result.then(end) : end(result);
   }
 
   /** A response to an unverified peer, or 4.01 with Echo when it is too large. */
