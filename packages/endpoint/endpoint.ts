@@ -1672,7 +1672,10 @@ function suppressed(request: CoapMessage, code: number): boolean {
     const option = options[i]!;
     if (option.number === 258) {
       const value = option.value;
-      const bits = value.length === 0 ? 0 : value[value.length - 1]!;
+      // A value longer than 1 byte is an unrecognised elective option:
+      // ignored (RFC 7252 §5.4.3).
+      if (value.length > 1) return false;
+      const bits = value.length === 0 ? 0 : value[0]!;
       return (bits & (RESPONSE_SUPPRESS_BITS[code >>> 5] ?? 0)) !== 0;
     }
     if (option.number > 258) break;

@@ -946,3 +946,21 @@ Deno.test("a piggybacked response with an unrecognised critical option is reject
   await client.close();
   await server.transport.close();
 });
+
+Deno.test("a No-Response option of the wrong length is ignored, not read (RFC 7252 §5.4.3)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  // NON GET with No-Response [0x00, 0x1a]: 2 bytes, at most 1 allowed.
+  peer.transport.send(
+    new Uint8Array([0x50, CoapCode.GET, 0, 5, 0xd2, 0xf5, 0x00, 0x1a]),
+    server.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(calls.length, 1);
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.code]),
+    [["NON", CoapCode.CONTENT]],
+  );
+  await server.close();
+  await peer.transport.close();
+});
