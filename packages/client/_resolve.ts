@@ -23,6 +23,62 @@ export function literalFamily(hostname: string): 4 | 6 | undefined {
   return undefined;
 }
 
+/**
+ * The canonical text of an IPv6 address (RFC 5952), as transports report a
+ * datagram's source: lowercase hex without leading zeros, the longest run of
+ * two or more zero groups (the first of equals) as "::", an IPv4-mapped
+ * address in dotted form; a zone ("%eth0") kept as it is. Responses are
+ * matched to requests by address text, so a literal spelled another way
+ * would never match (RFC 7252 §5.3.2). Text that is not an IPv6 address
+ * comes back unchanged.
+ */
+export function canonicalIpv6(text: string): string {
+  const zoneAt = text.indexOf("%");
+  const address = zoneAt < 0 ? text : text.slice(0, zoneAt);
+  const zone = zoneAt < 0 ? "" : text.slice(zoneAt);
+  const halves = address.split("::");
+  if (halves.length > 2) return text;
+  const words: number[][] = [];
+  for (const half of halves) {
+    const part: number[] = [];
+    for (const group of half === "" ? [] : half.split(":")) {
+      if (group.includes(".")) {
+        const bytes = group.split(".").map(Number);
+        if (
+          bytes.length !== 4 ||
+          bytes.some((byte) => !(Number.isInteger(byte) && byte <= 255))
+        ) return text;
+        part.push((bytes[0]! << 8) | bytes[1]!, (bytes[2]! << 8) | bytes[3]!);
+      } else if (/^[0-9A-Fa-f]{1,4}$/.test(group)) {
+        part.push(parseInt(group, 16));
+      } else return text;
+    }
+    words.push(part);
+  }
+  const head = words[0]!;
+  const tail = words[1] ?? [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return text;
+  const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  if (all.slice(0, 5).every((word) => word === 0) && all[5] === 0xffff) {
+    const [high, low] = [all[6]!, all[7]!];
+    return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}${zone}`;
+  }
+  let start = -1;
+  let length = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && all[j] === 0) j++;
+    if (j - i > length) [start, length] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (from: number, to: number) =>
+    all.slice(from, to).map((word) => word.toString(16)).join(":");
+  return (start < 0
+    ? hex(0, 8)
+    : hex(0, start) + "::" + hex(start + length, 8)) + zone;
+}
+
 /** The system resolver (`getaddrinfo` through `node:dns/promises`). */
 export async function systemLookup(hostname: string): Promise<ResolvedAddress> {
   const result = await lookup(hostname);
@@ -38,7 +94,12 @@ export async function resolveHost(
   resolver: Lookup,
 ): Promise<ResolvedAddress> {
   const family = literalFamily(hostname);
-  if (family !== undefined) return { address: hostname, family };
+  if (family !== undefined) {
+    return {
+      address: family === 6 ? canonicalIpv6(hostname) : hostname,
+      family,
+    };
+  }
   let result: ResolvedAddress;
   try {
     result = await resolver(hostname);
@@ -56,5 +117,8 @@ export async function resolveHost(
   ) {
     throw new CoapDnsError(hostname, { code: "EBADRESULT" });
   }
-  return { address: result.address, family: literalFamily(result.address)! };
+  const family6 = literalFamily(result.address) === 6;
+  return family6
+    ? { address: canonicalIpv6(result.address), family: 6 }
+    : { address: result.address, family: 4 };
 }

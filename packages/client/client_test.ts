@@ -18,6 +18,7 @@ import {
   uriQuery,
 } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
+import { CoapEndpoint } from "@microcoap/endpoint";
 import { FakeClock, MemoryNetwork } from "@microcoap/transport";
 import {
   CoapClient,
@@ -749,4 +750,28 @@ Deno.test("tokenLength and randomBytes shape the tokens", async () => {
   await run(t.clock, t.client.get(SERVER_URL));
   assertEquals(t.clientWire[0]!.message.token, new Uint8Array(8).fill(1));
   await t.close();
+});
+
+Deno.test("request() to an IPv6 literal not in canonical form matches the response from the address (RFC 7252 §5.3.2)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  // Transports report the source address in its canonical text form (RFC 5952).
+  const server = new CoapEndpoint(
+    network.bind({ hostname: "2001:db8::1", port: 5683 }),
+    { clock, handler: () => ({ code: CoapCode.CONTENT, payload: text("ok") }) },
+  );
+  const client = new CoapClient({
+    transport: network.bind({ hostname: "2001:db8::2" }),
+    clock,
+  });
+  for (
+    const host of ["2001:DB8:0:0:0:0:0:1", "2001:db8:0::0:1", "2001:0db8::01"]
+  ) {
+    const response = await run(clock, client.get(`coap://[${host}]/x`));
+    assertEquals(response.codeText, "2.05");
+    assertEquals(response.peer, { hostname: "2001:db8::1", port: 5683 });
+  }
+  await client.close();
+  await server.close();
+  network.close();
 });

@@ -1456,7 +1456,11 @@ export class CoapEndpoint implements AsyncDisposable {
     const type = message.type;
     if (type === "ACK") {
       const tx = this.#transmissions.get(key + "#" + message.messageId);
-      if (!tx) return this.#ignore(from, message);
+      // A piggybacked response we cannot process is rejected: an ACK is
+      // rejected by ignoring it (RFC 7252 §4.2, §5.4.1).
+      if (!tx || !this.#criticalOptionsRecognized(message)) {
+        return this.#ignore(from, message);
+      }
       this.#stop(tx);
       tx.onAck(message);
       return;
@@ -1502,8 +1506,19 @@ export class CoapEndpoint implements AsyncDisposable {
   #criticalOptionsRecognized(message: CoapMessage): boolean {
     const options = message.options;
     for (let i = 0; i < options.length; i++) {
-      const number = options[i]!.number;
-      if ((number & 1) === 1 && !this.#recognized(number)) return false;
+      const option = options[i]!;
+      const number = option.number;
+      if ((number & 1) === 0) continue;
+      if (!this.#recognized(number)) return false;
+      // RFC 7252 §5.4.3, §5.4.5: a value of the wrong length, or a repeat of
+      // a non-repeatable option, counts as unrecognised.
+      const info = optionInfo(number);
+      if (info === undefined) continue;
+      const length = option.value.length;
+      if (length < info.minLength || length > info.maxLength) return false;
+      if (!info.repeatable && i > 0 && options[i - 1]!.number === number) {
+        return false;
+      }
     }
     return true;
   }
@@ -1655,7 +1670,10 @@ function suppressed(request: CoapMessage, code: number): boolean {
     const option = options[i]!;
     if (option.number === 258) {
       const value = option.value;
-      const bits = value.length === 0 ? 0 : value[value.length - 1]!;
+      // A value longer than 1 byte is an unrecognised elective option:
+      // ignored (RFC 7252 §5.4.3).
+      if (value.length > 1) return false;
+      const bits = value.length === 0 ? 0 : value[0]!;
       return (bits & (RESPONSE_SUPPRESS_BITS[code >>> 5] ?? 0)) !== 0;
     }
     if (option.number > 258) break;

@@ -869,3 +869,98 @@ Deno.test("close() rejects an unacknowledged send() with CoapClosedError", async
   await assertRejects(() => sent, CoapClosedError);
   assertEquals(clock.pending, 0);
 });
+
+Deno.test("a repeated non-repeatable or wrong-length critical option gets 4.02 (RFC 7252 §5.4.3, §5.4.5)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  const head = (messageId: number) => [0x40, CoapCode.GET, 0, messageId];
+  const requests = [
+    // Uri-Host twice: the second is treated as an unrecognised critical option.
+    [...head(1), 0x31, 0x61, 0x01, 0x62],
+    // Uri-Host with an empty value (1 to 255 bytes allowed).
+    [...head(2), 0x30],
+    // Accept with 3 bytes (at most 2 allowed).
+    [...head(3), 0xd3, 0x04, 0, 0, 50],
+    // If-None-Match with a value (it must be empty).
+    [...head(4), 0x51, 0x01],
+    // Content-Format (elective) twice: the second is ignored.
+    [...head(5), 0xc1, 0x32, 0x01, 0x28],
+    // Uri-Path (repeatable) twice.
+    [...head(6), 0xb1, 0x61, 0x01, 0x62],
+  ];
+  for (const bytes of requests) {
+    peer.transport.send(new Uint8Array(bytes), server.localAddress);
+  }
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.messageId, r.message.code]),
+    [
+      [1, CoapCode.BAD_OPTION],
+      [2, CoapCode.BAD_OPTION],
+      [3, CoapCode.BAD_OPTION],
+      [4, CoapCode.BAD_OPTION],
+      [5, CoapCode.CONTENT],
+      [6, CoapCode.CONTENT],
+    ],
+  );
+  assertEquals(calls.length, 2);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("a piggybacked response with an unrecognised critical option is rejected: ignored (RFC 7252 §5.4.1)", async () => {
+  const { client, network, clock } = setup();
+  const server = rawPeer(network);
+  const pending = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+  );
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      options: [{ number: 2049, value: new Uint8Array([1]) }],
+      payload: text("bad"),
+    }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  // Still unacknowledged: the request is retransmitted.
+  await clock.tick(2000);
+  assertEquals(server.received.length, 2);
+  assertEquals(server.received[1]!.message.messageId, request.messageId);
+  server.transport.send(
+    encode({
+      ...request,
+      type: "ACK",
+      code: CoapCode.CONTENT,
+      payload: text("good"),
+    }),
+    client.localAddress,
+  );
+  const outcome = await pending;
+  assertEquals(str(outcome!.value!.payload), "good");
+  await client.close();
+  await server.transport.close();
+});
+
+Deno.test("a No-Response option of the wrong length is ignored, not read (RFC 7252 §5.4.3)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  // NON GET with No-Response [0x00, 0x1a]: 2 bytes, at most 1 allowed.
+  peer.transport.send(
+    new Uint8Array([0x50, CoapCode.GET, 0, 5, 0xd2, 0xf5, 0x00, 0x1a]),
+    server.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(calls.length, 1);
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.code]),
+    [["NON", CoapCode.CONTENT]],
+  );
+  await server.close();
+  await peer.transport.close();
+});

@@ -257,10 +257,13 @@ export class Block1Assembler {
     transfer.length += payload.length;
     if (block.more) {
       this.#transfers.set(key, transfer);
+      // RFC 7959: the 2.31 acknowledges the block with the number it was
+      // sent with; a smaller SZX asks for smaller blocks from now on (the
+      // client renumbers by bytes sent).
       const szx = Math.min(block.szx, maxSzx);
       return {
         status: "continue",
-        block: { num: transfer.length / (16 << szx) - 1, more: true, szx },
+        block: { num: block.num, more: true, szx },
       };
     }
     this.#transfers.delete(key);

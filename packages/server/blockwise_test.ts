@@ -283,10 +283,41 @@ Deno.test("block1: the server can ask for smaller blocks", async () => {
   try {
     const data = body(3000);
     const responses = await upload(h, "/up", data, 6);
-    // 1024 bytes at first, then 32-byte blocks from block 32 on.
-    assertEquals(blockOf(responses[0]!, B1), { num: 31, more: true, szx: 1 });
+    // 1024 bytes at first, acknowledged as block 0 with the smaller size,
+    // then 32-byte blocks from block 32 on.
+    assertEquals(blockOf(responses[0]!, B1), { num: 0, more: true, szx: 1 });
     assertEquals(responses.length, 1 + Math.ceil((3000 - 1024) / 32));
     assertEquals(responses.at(-1)!.code, CoapCode.CHANGED);
+    assertEquals(got, data);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("block1: a smaller block size is asked for in the 2.31 that acknowledges the block as numbered (RFC 7959 example: PUT with negotiation)", async () => {
+  let got: Uint8Array | undefined;
+  const h = await setup(
+    { blockSize: 32 },
+    {},
+    (server) => server.put("/options", (r) => void (got = r.payload)),
+  );
+  try {
+    const data = body(180);
+    const put = (num: number, more: boolean, szx: number, from: number) =>
+      h.request(CoapCode.PUT, "/options", {
+        options: [block(B1, { num, more, szx })],
+        payload: data.subarray(from, from + (16 << szx)),
+      });
+    // 1:0/1/128 -> 2.31 1:0/1/32; then 1:4/1/32 -> 2.31 1:4/1/32 ...
+    const first = await put(0, true, 3, 0);
+    assertEquals(first.code, CoapCode.CONTINUE);
+    assertEquals(blockOf(first, B1), { num: 0, more: true, szx: 1 });
+    const second = await put(4, true, 1, 128);
+    assertEquals(second.code, CoapCode.CONTINUE);
+    assertEquals(blockOf(second, B1), { num: 4, more: true, szx: 1 });
+    const last = await put(5, false, 1, 160);
+    assertEquals(last.code, CoapCode.CHANGED);
+    assertEquals(blockOf(last, B1), { num: 5, more: false, szx: 1 });
     assertEquals(got, data);
   } finally {
     await h.close();

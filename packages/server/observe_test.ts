@@ -596,3 +596,81 @@ Deno.test("observe: confirmable notifications get through loss and duplication",
     await h.close();
   }
 });
+
+Deno.test("observe: a re-registration keeps the Observe sequence increasing (RFC 7641 §4.4)", async () => {
+  const route = counterRoute();
+  // The same initial value every time: a fresh sequence would repeat it.
+  const h = await setup(
+    { random: () => 0.5 },
+    {},
+    (server) => route.install(server),
+  );
+  const peer = rawPeer(h.network);
+  try {
+    const token = new Uint8Array([7, 7]);
+    const first = await rawRegister(h, peer, "/count", token);
+    assertEquals(first.code, CoapCode.CONTENT);
+    route.resource.notify();
+    await h.clock.tick(0);
+    const notification = peer.received.shift()!;
+    const before = getUintOption(notification, OBSERVE)!;
+    // Registers again with the same token (RFC 7641 §3.3.1).
+    peer.send(h.address, {
+      type: "CON",
+      code: CoapCode.GET,
+      messageId: 2,
+      token,
+      options: [...uri("/count"), observeOpt(0)],
+    });
+    await h.clock.tick(0);
+    const again = peer.received.shift()!;
+    assertEquals(again.code, CoapCode.CONTENT);
+    assertEquals(route.resource.observers, 1);
+    assert(isObserveNewer(before, getUintOption(again, OBSERVE)!));
+  } finally {
+    await peer.close();
+    await h.close();
+  }
+});
+
+Deno.test("observe: removing the resource tells its observers 4.04, which ends the observation (RFC 7641 §3.2)", async () => {
+  const route = counterRoute();
+  const h = await setup({}, {}, (server) => route.install(server));
+  try {
+    const { responses } = await observe(h, "/count");
+    route.resource.remove();
+    await h.clock.tick(0);
+    assertEquals(responses.length, 2);
+    assertEquals(responses[1]!.code, CoapCode.NOT_FOUND);
+    assertEquals(getOption(responses[1]!, OBSERVE), undefined);
+    assertEquals(route.resource.observers, 0);
+    assertEquals(h.server.observers, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("observe: a re-registration answered with an error ends the observation (RFC 7641 §3.2)", async () => {
+  let fail = false;
+  const h = await setup({}, {}, (server) =>
+    server.get(
+      "/x",
+      () => fail ? { code: CoapCode.NOT_FOUND } : { payload: "here" },
+      { observable: true },
+    ));
+  try {
+    const token = new Uint8Array([5, 5]);
+    const first = await observe(h, "/x", token);
+    assertEquals(h.server.observers, 1);
+    first.stop();
+    fail = true;
+    const again = await h.request(CoapCode.GET, "/x", {
+      options: [observeOpt(0)],
+      token,
+    });
+    assertEquals(again.code, CoapCode.NOT_FOUND);
+    assertEquals(h.server.observers, 0);
+  } finally {
+    await h.close();
+  }
+});

@@ -333,7 +333,7 @@ export interface CoapResource {
    * @returns The number of observers notified.
    */
   notify(response?: ServerResponse, options?: NotifyOptions): number;
-  /** Removes the route and ends its observations. */
+  /** Removes the route and ends its observations, telling each observer 4.04 Not Found. */
   remove(): void;
 }
 
@@ -1154,7 +1154,7 @@ export class CoapServer implements AsyncDisposable {
       isRecognizedOption: (number) =>
         extra.has(number) ||
         (optionInfo(number) !== undefined && !UNSUPPORTED.has(number)),
-      handler: (request) => this.#respond(request),
+      handler: (request) => this.#endOnError(request, this.#respond(request)),
       ...(logger ? { logger: (event: EndpointLogEvent) => logger(event) } : {}),
     });
     this.#endpoint = endpoint;
@@ -1247,6 +1247,31 @@ export class CoapServer implements AsyncDisposable {
     return result instanceof Promise
       ? result.then((response) => this.#bound(incoming, response))
       : this.#bound(incoming, result);
+  }
+
+  /**
+   * RFC 7641 §3.2: an error answer to a request with Observe that names an
+   * observation (same peer and token) ends it; the client takes the answer
+   * as the last notification.
+   */
+  #endOnError(
+    incoming: IncomingRequest,
+    result: ResponseInit | undefined | Promise<ResponseInit | undefined>,
+  ): ResponseInit | undefined | Promise<ResponseInit | undefined> {
+    const { message, peer } = incoming;
+    if (
+      this.#observers.size === 0 ||
+      getOption(message, CoapOptionNumber.OBSERVE) === undefined
+    ) return result;
+    const end = (response: ResponseInit | undefined) => {
+      if (response !== undefined && response.code >>> 5 !== 2) {
+        const key = keyOf(peer) + "|" + hex(message.token);
+        const existing = this.#observers.get(key);
+        if (existing) this.#removeObserver(existing, "error response");
+      }
+      return response;
+    };
+    return result instanceof Promise ? result.then(end) : end(result);
   }
 
   /** A response to an unverified peer, or 4.01 with Echo when it is too large. */
@@ -1675,7 +1700,11 @@ export class CoapServer implements AsyncDisposable {
       params: request.params,
       route,
       szx: Math.min(this.#szx, context.block2?.szx ?? 6),
-      sequence: Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
+      // A re-registration continues the sequence the client has seen (RFC
+      // 7641 §4.4: strictly increasing); a new one starts anywhere.
+      sequence: existing
+        ? nextSequence(existing.sequence)
+        : Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
       lastConfirmable: this.#clock.now(),
       requested: 0,
       sent: 0,
@@ -1928,6 +1957,15 @@ export class CoapServer implements AsyncDisposable {
       if (record.entry) this.#router.remove(record.entry);
       record.entry = undefined;
       for (const observer of [...record.observers]) {
+        // RFC 7641 §3.2: a deleted resource's observers get a 4.04
+        // notification, which ends the observation.
+        this.#sendNotification(
+          observer,
+          ++observer.requested,
+          { code: CoapCode.NOT_FOUND },
+          {},
+          undefined,
+        );
         this.#removeObserver(observer, "removed");
       }
     };
