@@ -167,9 +167,10 @@ function isDotSegment(value: Uint8Array): boolean {
  *
  * Uri-Host is included only for a host name, not for an IP literal. The
  * destination port is the URL's port, so no Uri-Port option is ever needed.
- * Values are percent-decoded. Dot segments are resolved; empty path segments
- * (from leading, trailing or doubled slashes) and empty query arguments are
- * left out.
+ * Values are percent-decoded and dot segments resolved (RFC 3986). As §6.4
+ * says, a path of "" or "/" has no Uri-Path and every other segment is one,
+ * empty segments (from a trailing or doubled slash) too; likewise every
+ * argument of a non-empty query, empty ones too, is a Uri-Query.
  *
  * @param url The URL.
  * @returns The destination and the options.
@@ -271,17 +272,38 @@ export function parseUri(url: string | URL): CoapUri {
 
   const queryAt = afterAuthority.indexOf("?");
   const path = queryAt < 0 ? afterAuthority : afterAuthority.slice(0, queryAt);
-  const segments: CoapOption[] = [];
-  for (const segment of path.split("/")) {
-    if (segment === "") continue;
-    const option = uriOption(text, URI_PATH, segment, SEGMENT, "path segment");
-    if (!isDotSegment(option.value)) segments.push(option);
-    else if (option.value.length === 2) segments.pop();
+  // Every segment of a path other than "" or "/" is a Uri-Path, empty ones
+  // too (§6.4 step 8), after RFC 3986 dot-segment removal.
+  let segments: CoapOption[] = [];
+  if (path !== "" && path !== "/") {
+    const parts = path.slice(1).split("/");
+    for (let i = 0; i < parts.length; i++) {
+      const option = uriOption(
+        text,
+        URI_PATH,
+        parts[i]!,
+        SEGMENT,
+        "path segment",
+      );
+      if (!isDotSegment(option.value)) segments.push(option);
+      else {
+        if (option.value.length === 2) segments.pop();
+        // "/a/b/.." is "/a/": a final dot segment leaves a trailing slash.
+        if (i === parts.length - 1) {
+          segments.push({ number: URI_PATH, value: new Uint8Array(0) });
+        }
+      }
+    }
+    // What is left may be just "/", which has no Uri-Path.
+    if (segments.length === 1 && segments[0]!.value.length === 0) {
+      segments = [];
+    }
   }
   options.push(...segments);
-  if (queryAt >= 0) {
-    for (const argument of afterAuthority.slice(queryAt + 1).split("&")) {
-      if (argument === "") continue;
+  const query = queryAt < 0 ? "" : afterAuthority.slice(queryAt + 1);
+  if (query !== "") {
+    // Each argument, empty ones too (§6.4 step 9).
+    for (const argument of query.split("&")) {
       options.push(
         uriOption(text, URI_QUERY, argument, QUERY, "query argument"),
       );

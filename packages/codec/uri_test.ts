@@ -130,12 +130,32 @@ Deno.test("parseUri() percent-decodes host, path and query values", () => {
   );
 });
 
-Deno.test("parseUri() makes no empty Uri-Path from leading, trailing or doubled slashes", () => {
-  assertEquals(uriPath(parseUri("coap://h//a///b/")), ["a", "b"]);
+Deno.test("parseUri() keeps empty Uri-Path segments and Uri-Query arguments, as RFC 7252 §6.4 and libcoap do", () => {
+  // Steps 8 and 9: each segment and argument is an option, empty ones too.
+  assertEquals(uriPath(parseUri("coap://h//a///b/")), [
+    "",
+    "a",
+    "",
+    "",
+    "b",
+    "",
+  ]);
+  assertEquals(uriPath(parseUri("coap://h/a/")), ["a", ""]);
+  assertEquals(uriQuery(parseUri("coap://h/?&a&&b&")), ["", "a", "", "b", ""]);
+  // A path of "" or "/" and an empty query give no options.
   assertEquals(parseUri("coap://h/").options, [utf8Option(3, "h")]);
   assertEquals(parseUri("coap://h").options, [utf8Option(3, "h")]);
   assertEquals(parseUri("coap://h?").options, [utf8Option(3, "h")]);
-  assertEquals(uriQuery(parseUri("coap://h/?&a&&b&")), ["a", "b"]);
+  assertEquals(parseUri("coap://h/?").options, [utf8Option(3, "h")]);
+  assertEquals(parseUri("coap://h//").options, [
+    utf8Option(3, "h"),
+    utf8Option(11, ""),
+    utf8Option(11, ""),
+  ]);
+  // And §6.5 composes them back.
+  for (const url of ["coap://h/a/", "coap://h//a//b", "coap://h/x?&a&&b&"]) {
+    assertEquals(formatUri(parseUri(url)), url);
+  }
 });
 
 function utf8Option(number: number, value: string): CoapOption {
@@ -145,8 +165,14 @@ function utf8Option(number: number, value: string): CoapOption {
 Deno.test("parseUri() resolves dot segments", () => {
   assertEquals(uriPath(parseUri("coap://h/a/./b/../c")), ["a", "c"]);
   assertEquals(uriPath(parseUri("coap://h/../../x")), ["x"]);
-  assertEquals(uriPath(parseUri("coap://h/a/%2E%2E/b/%2e")), ["b"]);
+  assertEquals(uriPath(parseUri("coap://h/a/%2E%2E/b/%2e")), ["b", ""]);
   assertEquals(uriPath(parseUri("coap://h/...")), ["..."]);
+  // RFC 3986 §5.2.4: a final dot segment leaves a trailing slash.
+  assertEquals(uriPath(parseUri("coap://h/a/b/..")), ["a", ""]);
+  assertEquals(uriPath(parseUri("coap://h/a/.")), ["a", ""]);
+  assertEquals(uriPath(parseUri("coap://h/a/..")), []);
+  assertEquals(uriPath(parseUri("coap://h/.")), []);
+  assertEquals(uriPath(parseUri("coap://h/a/b/c/./../../g")), ["a", "g"]);
 });
 
 Deno.test("parseUri() never adds Uri-Port: the destination is the URL's port", () => {
