@@ -1463,7 +1463,9 @@ export class CoapServer implements AsyncDisposable {
 
     // A GET for the same token without Observe ends an observation, unless
     // it only asks for a further block of a notification (RFC 7641 §3.6).
-    if (
+    if (this.#observers.size === 0) {
+      // Nothing to end (and no key to build on the common path).
+    } else if (
       safe && observe === undefined &&
       (block2 === undefined || block2.num === 0)
     ) {
@@ -2019,9 +2021,14 @@ function keyOf(peer: PeerAddress): string {
   return peer.hostname + "#" + peer.port;
 }
 
+const HEX = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
+
 function hex(bytes: Uint8Array): string {
   let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 
