@@ -252,8 +252,13 @@ export class UdpTransport implements Transport {
     };
     if (DENO_DGRAM) {
       try {
-        // One byte over the limit: a longer datagram fills the buffer.
-        socket.setRecvBufferSize(max + 1);
+        // One byte over the limit, so a longer datagram fills the buffer.
+        // Deno doubles the size asked for on Linux (as the kernel does for
+        // SO_RCVBUF), so ask for half and check what was set.
+        socket.setRecvBufferSize(Math.ceil((max + 1) / 2));
+        if (socket.getRecvBufferSize() < max + 1) {
+          socket.setRecvBufferSize(max + 1);
+        }
       } catch {
         // Keeps the runtime's default buffer; the length check still holds.
       }
