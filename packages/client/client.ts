@@ -155,6 +155,14 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
    */
   port?: number;
   /**
+   * For the UDP sockets the client binds: datagrams longer than this many
+   * bytes (from 1 to 65,507) are dropped (see
+   * `UdpTransportOptions.maxDatagramSize`).
+   *
+   * @default {8192}
+   */
+  maxDatagramSize?: number;
+  /**
    * Accept transmission parameters below the RFC 7252 floors (for tests).
    *
    * @default {false}
@@ -301,6 +309,7 @@ export class CoapClient implements AsyncDisposable {
   #fixed: CoapEndpoint | undefined;
   #bindHostname: string | undefined;
   #bindPort: number;
+  #maxDatagramSize: number | undefined;
   #endpoints = new Map<4 | 6, Promise<CoapEndpoint>>();
   #timeout: number | undefined;
   #blockSize: number;
@@ -370,6 +379,16 @@ export class CoapClient implements AsyncDisposable {
     }
     this.#bindHostname = options.hostname;
     this.#bindPort = options.port ?? 0;
+    const max = options.maxDatagramSize;
+    if (
+      max !== undefined &&
+      !(Number.isInteger(max) && max >= 1 && max <= 65507)
+    ) {
+      throw new RangeError(
+        `Cannot create client: maxDatagramSize is ${max}, expected an integer from 1 to 65507`,
+      );
+    }
+    this.#maxDatagramSize = max;
   }
 
   /**
@@ -906,18 +925,23 @@ export class CoapClient implements AsyncDisposable {
       ? 4
       : literalFamily(hostname) ?? 4;
     const mine = hostFamily === family;
+    const limit = this.#maxDatagramSize === undefined
+      ? {}
+      : { maxDatagramSize: this.#maxDatagramSize };
     const transport = await bindUdp(
       family === 4
         ? {
           hostname: mine && hostname !== undefined ? hostname : "0.0.0.0",
           port: mine ? this.#bindPort : 0,
           family: "IPv4",
+          ...limit,
         }
         : {
           hostname: mine && hostname !== undefined ? hostname : "::",
           port: mine ? this.#bindPort : 0,
           family: "IPv6",
           ipv6Only: true,
+          ...limit,
         },
     );
     if (this.#closed) {

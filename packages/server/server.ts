@@ -485,6 +485,13 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    */
   nativeUdp?: boolean;
   /**
+   * For the UDP socket the server binds: datagrams longer than this many
+   * bytes are dropped (see `UdpTransportOptions.maxDatagramSize`).
+   *
+   * @default {8192}
+   */
+  maxDatagramSize?: number;
+  /**
    * Accept transmission parameters below the RFC floors.
    *
    * @default {false}
@@ -1137,9 +1144,17 @@ export class CoapServer implements AsyncDisposable {
       const ipv6 = options.ipv6 ?? options.hostname?.includes(":") ?? false;
       const hostname = options.hostname ?? (ipv6 ? "::" : "0.0.0.0");
       const port = options.port ?? 5683;
+      const limit = options.maxDatagramSize === undefined
+        ? {}
+        : { maxDatagramSize: options.maxDatagramSize };
       transport = (options.nativeUdp ?? true) && isDenoUdpAvailable()
-        ? await bindDenoUdp({ hostname, port })
-        : await bindUdp({ hostname, port, family: ipv6 ? "IPv6" : "IPv4" });
+        ? await bindDenoUdp({ hostname, port, ...limit })
+        : await bindUdp({
+          hostname,
+          port,
+          family: ipv6 ? "IPv6" : "IPv4",
+          ...limit,
+        });
       if (this.#closed) {
         await transport.close();
         throw new Error("Cannot listen: the server was closed while binding");
