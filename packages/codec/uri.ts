@@ -312,18 +312,23 @@ export function parseUri(url: string | URL): CoapUri {
   return { hostname, port, options };
 }
 
-function allowedTable(chars: string): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
-  return table;
-}
-
 // Unreserved and sub-delims characters (RFC 3986).
 const PLAIN =
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=";
-const HOST_CHARS = allowedTable(PLAIN);
-const SEGMENT_CHARS = allowedTable(PLAIN + ":@");
-const QUERY_CHARS = allowedTable(PLAIN.replace("&", "") + ":@/?");
+
+// PLAIN plus `extra`, less `drop`. Its calls are pure, with literal
+// arguments, so that bundles without formatUri() drop the tables.
+function allowedTable(extra: string, drop = ""): Uint8Array {
+  const chars = PLAIN + extra;
+  const table = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
+  for (let i = 0; i < drop.length; i++) table[drop.charCodeAt(i)] = 0;
+  return table;
+}
+
+const HOST_CHARS = /* @__PURE__ */ allowedTable("");
+const SEGMENT_CHARS = /* @__PURE__ */ allowedTable(":@");
+const QUERY_CHARS = /* @__PURE__ */ allowedTable(":@/?", "&");
 const HEX_DIGITS = "0123456789ABCDEF";
 
 // Percent-encodes (uppercase hex) every byte that may not stand for itself.

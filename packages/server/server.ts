@@ -8,7 +8,6 @@
 import {
   CoapCode,
   CoapOptionNumber,
-  ContentFormat,
   decodeBlock,
   decodeObserve,
   EMPTY_BYTES,
@@ -652,6 +651,9 @@ interface Context {
   readonly verified: boolean;
 }
 
+// ContentFormat.LINK_FORMAT as a literal: the ContentFormat table stays out
+// of bundles that do not use it.
+const LINK_FORMAT = 40;
 // Registered critical options this server does not implement: OSCORE,
 // Q-Block1 and Q-Block2 (RFC 9177). Requests carrying them get 4.02.
 const UNSUPPORTED = new Set([9, 19, 31]);
@@ -785,9 +787,9 @@ export class CoapServer implements AsyncDisposable {
       this.#discovery = {
         handler: (request) => ({
           payload: wellKnownCore(this.links(), request.query),
-          contentFormat: ContentFormat.LINK_FORMAT,
+          contentFormat: LINK_FORMAT,
         }),
-        options: { produces: [ContentFormat.LINK_FORMAT] },
+        options: { produces: [LINK_FORMAT] },
         pattern: { source: "/.well-known/core", segments: [], literal: true },
         methods: ["GET"],
         observers: new Set(),
