@@ -84,7 +84,7 @@ export interface CoapUri extends CoapUriParts {
   readonly options: CoapOption[];
 }
 
-const utf8Encoder = new TextEncoder();
+const utf8Encoder = /* @__PURE__ */ new TextEncoder();
 
 const IPV4 =
   /^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
