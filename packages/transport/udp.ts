@@ -173,9 +173,11 @@ export interface BindUdpOptions extends UdpTransportOptions {
 const MAPPED_PREFIX = "::ffff:";
 // Deno's node:dgram allocates a read buffer of the "receive buffer size"
 // (64 KiB unless set) for every datagram; it never sets SO_RCVBUF.
+// (Pure, so that bundles without UdpTransport drop it.)
 const DENO_DGRAM =
-  typeof (globalThis as { Deno?: { version?: { deno?: unknown } } })
-    .Deno?.version?.deno === "string";
+  /* @__PURE__ */ (() =>
+    typeof (globalThis as { Deno?: { version?: { deno?: unknown } } })
+      .Deno?.version?.deno === "string")();
 
 /**
  * A {@linkcode Transport} on a bound `node:dgram` socket, normally made by
