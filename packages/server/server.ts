@@ -657,10 +657,9 @@ const LINK_FORMAT = 40;
 // Registered critical options this server does not implement: OSCORE,
 // Q-Block1 and Q-Block2 (RFC 9177). Requests carrying them get 4.02.
 const UNSUPPORTED = new Set([9, 19, 31]);
-const BLOCK_NUMBERS = [CoapOptionNumber.BLOCK1, CoapOptionNumber.BLOCK2];
-const SZX_BY_SIZE = new Map(
-  [16, 32, 64, 128, 256, 512, 1024].map((size, szx) => [size, szx]),
-);
+// A literal, so that bundles that import the package without CoapServer
+// drop it.
+const BLOCK_NUMBERS = [27, 23]; // Block1, Block2
 
 /**
  * A CoAP server: routes requests by method and path pattern to handlers that
@@ -742,8 +741,8 @@ export class CoapServer implements AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     const blockSize = options.blockSize ?? 1024;
-    const szx = SZX_BY_SIZE.get(blockSize);
-    if (szx === undefined) {
+    const szx = [16, 32, 64, 128, 256, 512, 1024].indexOf(blockSize);
+    if (szx < 0) {
       throw new RangeError(
         `Cannot create server: blockSize is ${blockSize}, expected 16, 32, 64, 128, 256, 512 or 1024`,
       );
