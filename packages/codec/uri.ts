@@ -105,7 +105,14 @@ function isIpv6(text: string): boolean {
   // The WHATWG URL parser checks the RFC 4291 forms (hex groups, one "::",
   // a final dotted IPv4 part without leading zeros). It would drop tabs and
   // newlines, so only address characters may reach it.
-  return /^[0-9A-Fa-f:.]+$/.test(text) && URL.canParse(`http://[${text}]/`);
+  // (new URL rather than URL.canParse, which older browsers lack.)
+  if (!/^[0-9A-Fa-f:.]+$/.test(text)) return false;
+  try {
+    new URL(`http://[${text}]/`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Percent-decodes text already checked to hold only valid percent-encodings.
