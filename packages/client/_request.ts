@@ -32,15 +32,8 @@ export interface MessageOptions {
   noResponse?: CoapNoResponse | undefined;
 }
 
-const METHODS: Record<string, number> = {
-  GET: CoapCode.GET,
-  POST: CoapCode.POST,
-  PUT: CoapCode.PUT,
-  DELETE: CoapCode.DELETE,
-  FETCH: CoapCode.FETCH,
-  PATCH: CoapCode.PATCH,
-  IPATCH: CoapCode.IPATCH,
-};
+// In code order: GET is 0.01, IPATCH 0.07.
+const METHODS = ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"];
 
 /** The code of a method name or number. */
 export function methodCode(method: CoapMethod | number | undefined): number {
@@ -51,17 +44,17 @@ export function methodCode(method: CoapMethod | number | undefined): number {
       `Cannot send request: method code is ${method}, expected 1 to 31 (0.01 to 0.31)`,
     );
   }
-  const code = typeof method === "string"
-    ? METHODS[method.toUpperCase()]
-    : undefined;
-  if (code === undefined) {
+  const index = typeof method === "string"
+    ? METHODS.indexOf(method.toUpperCase())
+    : -1;
+  if (index < 0) {
     throw new TypeError(
-      `Cannot send request: method "${
-        String(method)
-      }" is not one of GET, POST, PUT, DELETE, FETCH, PATCH, IPATCH`,
+      `Cannot send request: method "${String(method)}" is not one of ${
+        METHODS.join(", ")
+      }`,
     );
   }
-  return code;
+  return index + 1;
 }
 
 /** A content format given as a number or a media type name. */

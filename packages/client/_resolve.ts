@@ -35,48 +35,23 @@ export function literalFamily(hostname: string): 4 | 6 | undefined {
 export function canonicalIpv6(text: string): string {
   const zoneAt = text.indexOf("%");
   const address = zoneAt < 0 ? text : text.slice(0, zoneAt);
-  const zone = zoneAt < 0 ? "" : text.slice(zoneAt);
-  const halves = address.split("::");
-  if (halves.length > 2) return text;
-  const words: number[][] = [];
-  for (const half of halves) {
-    const part: number[] = [];
-    for (const group of half === "" ? [] : half.split(":")) {
-      if (group.includes(".")) {
-        const bytes = group.split(".").map(Number);
-        if (
-          bytes.length !== 4 ||
-          bytes.some((byte) => !(Number.isInteger(byte) && byte <= 255))
-        ) return text;
-        part.push((bytes[0]! << 8) | bytes[1]!, (bytes[2]! << 8) | bytes[3]!);
-      } else if (/^[0-9A-Fa-f]{1,4}$/.test(group)) {
-        part.push(parseInt(group, 16));
-      } else return text;
-    }
-    words.push(part);
+  // Only address characters: nothing else can reach the URL parser.
+  if (!/^[0-9A-Fa-f:.]+$/.test(address)) return text;
+  let host: string;
+  try {
+    // The WHATWG URL parser writes an IPv6 host the RFC 5952 way, except
+    // for the dotted form of an IPv4-mapped address.
+    host = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return text;
   }
-  const head = words[0]!;
-  const tail = words[1] ?? [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return text;
-  const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  if (all.slice(0, 5).every((word) => word === 0) && all[5] === 0xffff) {
-    const [high, low] = [all[6]!, all[7]!];
-    return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}${zone}`;
+  const mapped = /^::ffff:([0-9a-f]+):([0-9a-f]+)$/.exec(host);
+  if (mapped) {
+    const high = parseInt(mapped[1]!, 16);
+    const low = parseInt(mapped[2]!, 16);
+    host = `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
   }
-  let start = -1;
-  let length = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && all[j] === 0) j++;
-    if (j - i > length) [start, length] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (from: number, to: number) =>
-    all.slice(from, to).map((word) => word.toString(16)).join(":");
-  return (start < 0
-    ? hex(0, 8)
-    : hex(0, start) + "::" + hex(start + length, 8)) + zone;
+  return host + (zoneAt < 0 ? "" : text.slice(zoneAt));
 }
 
 /** The system resolver (`getaddrinfo` through `node:dns/promises`). */

@@ -20,6 +20,11 @@ Deno.test("canonicalIpv6() writes an IPv6 address as transports report it (RFC 5
     ["nonsense", "nonsense"],
     ["1:2:3", "1:2:3"],
     ["1::2::3", "1::2::3"],
+    ["::ffff:0:0", "::ffff:0.0.0.0"],
+    ["1:0:0:0:0:ffff:a00:1", "1::ffff:a00:1"],
+    ["::1]/x[::2", "::1]/x[::2"],
+    ["::1]:80", "::1]:80"],
+    ["1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8:9"],
   ];
   for (const [input, want] of cases) {
     assertEquals(canonicalIpv6(input), want, input);

@@ -39,6 +39,20 @@ Deno.test("constants keep microCoAPy's names and values, misspellings included",
   assertEquals(COAP_RESPONSE_CODE.COAP_METHOD_NOT_ALLOWD, 133);
   assertEquals(COAP_RESPONSE_CODE.COAP_SERVICE_UNAVALIABLE, 163);
   assertEquals(COAP_RESPONSE_CODE.COAP_PROXYING_NOT_SUPPORTED, 165);
+  // Every name is CoapCode's, less the prefix and the misspellings.
+  const typos: Record<string, string> = {
+    NOT_FOUNT: "NOT_FOUND",
+    METHOD_NOT_ALLOWD: "METHOD_NOT_ALLOWED",
+    SERVICE_UNAVALIABLE: "SERVICE_UNAVAILABLE",
+  };
+  for (const [name, code] of Object.entries(COAP_RESPONSE_CODE)) {
+    const bare = name.slice("COAP_".length);
+    assertEquals(
+      code,
+      CoapCode[(typos[bare] ?? bare) as keyof typeof CoapCode],
+      name,
+    );
+  }
   assertEquals(COAP_OPTION_NUMBER.COAP_E_TAG, 4);
   assertEquals(COAP_OPTION_NUMBER.COAP_PROXY_SCHEME, 39);
   assertEquals(COAP_CONTENT_FORMAT.COAP_NONE, -1);

@@ -91,11 +91,9 @@ export type CoapMethod =
   | "PATCH"
   | "IPATCH";
 
-const NAMES: Map<number, CoapCodeName> = new Map(
-  (Object.entries(CoapCode) as [CoapCodeName, number][]).map((
-    [k, v],
-  ) => [v, k]),
-);
+// Built on first use rather than at load, so that bundles without
+// codeName() drop it.
+let names: Map<number, CoapCodeName> | undefined;
 
 /**
  * Formats a code as "c.dd", e.g. `0x45` as `"2.05"`.
@@ -160,7 +158,12 @@ export function parseCode(text: string): number {
  * ```
  */
 export function codeName(code: number): CoapCodeName | undefined {
-  return NAMES.get(code);
+  names ??= new Map(
+    (Object.entries(CoapCode) as [CoapCodeName, number][]).map((
+      [k, v],
+    ) => [v, k]),
+  );
+  return names.get(code);
 }
 
 /**

@@ -129,16 +129,6 @@ const ROWS: readonly (readonly [number, string, ...string[]])[] = [
   [11544, "application/vnd.oma.lwm2m+cbor"],
 ];
 
-const NAMES = new Map<number, string>();
-const IDS = new Map<string, number>();
-for (const [id, mediaType, ...aliases] of ROWS) {
-  NAMES.set(id, mediaType);
-  IDS.set(mediaType, id);
-  const match = /^application\/([^;]+)$/.exec(mediaType);
-  if (match) IDS.set(match[1]!, id);
-  for (const alias of aliases) IDS.set(alias, id);
-}
-
 // Lowercases and drops the optional whitespace around ";" and "=", and quotes
 // around parameter values, so that equivalent spellings compare equal.
 function normalize(text: string): string {
@@ -148,8 +138,27 @@ function normalize(text: string): string {
   );
 }
 
-const NORMALIZED = new Map<string, number>();
-for (const [name, id] of IDS) NORMALIZED.set(normalize(name), id);
+let names: Map<number, string> | undefined;
+let normalized: Map<string, number> | undefined;
+
+// Builds the lookup tables on first use rather than at load, so that bundles
+// that never name or parse a content format drop ROWS.
+function tables(): [Map<number, string>, Map<string, number>] {
+  if (names === undefined || normalized === undefined) {
+    names = new Map();
+    const ids = new Map<string, number>();
+    for (const [id, mediaType, ...aliases] of ROWS) {
+      names.set(id, mediaType);
+      ids.set(mediaType, id);
+      const match = /^application\/([^;]+)$/.exec(mediaType);
+      if (match) ids.set(match[1]!, id);
+      for (const alias of aliases) ids.set(alias, id);
+    }
+    normalized = new Map();
+    for (const [name, id] of ids) normalized.set(normalize(name), id);
+  }
+  return [names, normalized];
+}
 
 /**
  * The media type of a Content-Format, such as `"application/json"` for 50,
@@ -169,7 +178,7 @@ for (const [name, id] of IDS) NORMALIZED.set(normalize(name), id);
  * ```
  */
 export function contentFormatName(id: number): string | undefined {
-  return NAMES.get(id);
+  return tables()[0].get(id);
 }
 
 /**
@@ -201,7 +210,7 @@ export function parseContentFormat(text: string): number {
     const id = Number(trimmed);
     if (id <= 0xffff) return id;
   }
-  const id = NORMALIZED.get(normalize(trimmed));
+  const id = tables()[1].get(normalize(trimmed));
   if (id === undefined) {
     throw new RangeError(
       `Cannot parse content format: "${text}" is not a known media type or a number from 0 to 65535`,

@@ -24,7 +24,7 @@ function fail(
 }
 
 // (number, offset, length) of each option, reused across calls.
-let optionScratch = new Int32Array(48);
+let optionScratch = /* @__PURE__ */ new Int32Array(48);
 
 /**
  * Decodes a datagram. The token, option values and payload of the result are

@@ -46,7 +46,7 @@ function optionsSize(options: readonly CoapOption[]): number {
 // message. A region is handed out once and never reused.
 const POOL_SIZE = 16384;
 const MAX_POOLED = 2048;
-let pool = new ArrayBuffer(POOL_SIZE);
+let pool = /* @__PURE__ */ new ArrayBuffer(POOL_SIZE);
 let poolUsed = 0;
 
 function allocate(size: number): Uint8Array {

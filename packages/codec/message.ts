@@ -132,4 +132,4 @@ export const MESSAGE_TYPES: readonly CoapType[] = ["CON", "NON", "ACK", "RST"];
  * assertEquals(ping.length, 4);
  * ```
  */
-export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+export const EMPTY_BYTES: Uint8Array = /* @__PURE__ */ new Uint8Array(0);

@@ -11,8 +11,8 @@ import type { CoapOption } from "./message.ts";
 import { getOption, getOptions, optionInfo } from "./options.ts";
 import type { HasOptions } from "./options.ts";
 
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+const utf8Encoder = /* @__PURE__ */ new TextEncoder();
+const utf8Decoder = /* @__PURE__ */ new TextDecoder();
 
 /**
  * Encodes an unsigned integer option value in the fewest bytes: 0 is the

@@ -59,8 +59,8 @@ export interface EncodedPayload {
   readonly contentFormat: number | undefined;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /**
  * Encodes a payload value: bytes as they are, strings as UTF-8 (text/plain),

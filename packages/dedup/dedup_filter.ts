@@ -186,16 +186,29 @@ function validateCheckArguments(
   }
 }
 
+// A numeric option or its default; throws unless it is `expected` (the
+// words of the message) and at least `min`.
 function option(
   options: DedupFilterOptions,
   name: "exchangeLifetime" | "nonLifetime" | "maxEntries" | "maxReplyBytes",
   fallback: number,
+  expected: "a finite number" | "an integer" | "a number",
+  min: number,
 ): number {
   const value: unknown = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== "number") {
     throw new TypeError(
       `Cannot create dedup filter: ${name} is ${typeof value}, expected a number`,
+    );
+  }
+  if (
+    !(value >= min) ||
+    (expected === "a finite number" && value === Infinity) ||
+    (expected === "an integer" && !Number.isInteger(value))
+  ) {
+    throw new RangeError(
+      `Cannot create dedup filter: ${name} is ${value}, expected ${expected} of at least ${min}`,
     );
   }
   return value;
@@ -303,36 +316,30 @@ export class DedupFilter {
       options,
       "exchangeLifetime",
       DEFAULT_EXCHANGE_LIFETIME,
+      "a finite number",
+      0,
     );
-    const nonLifetime = option(options, "nonLifetime", DEFAULT_NON_LIFETIME);
-    for (
-      const [name, value] of [
-        ["exchangeLifetime", exchangeLifetime],
-        ["nonLifetime", nonLifetime],
-      ] as const
-    ) {
-      if (!(value >= 0 && value < Infinity)) {
-        throw new RangeError(
-          `Cannot create dedup filter: ${name} is ${value}, expected a finite number of at least 0`,
-        );
-      }
-    }
-    const maxEntries = option(options, "maxEntries", DEFAULT_MAX_ENTRIES);
-    if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) {
-      throw new RangeError(
-        `Cannot create dedup filter: maxEntries is ${maxEntries}, expected an integer of at least 1`,
-      );
-    }
+    const nonLifetime = option(
+      options,
+      "nonLifetime",
+      DEFAULT_NON_LIFETIME,
+      "a finite number",
+      0,
+    );
+    const maxEntries = option(
+      options,
+      "maxEntries",
+      DEFAULT_MAX_ENTRIES,
+      "an integer",
+      1,
+    );
     const maxReplyBytes = option(
       options,
       "maxReplyBytes",
       DEFAULT_MAX_REPLY_BYTES,
+      "a number",
+      0,
     );
-    if (!(maxReplyBytes >= 0)) {
-      throw new RangeError(
-        `Cannot create dedup filter: maxReplyBytes is ${maxReplyBytes}, expected a number of at least 0`,
-      );
-    }
     const now: unknown = options.now;
     if (now !== undefined && typeof now !== "function") {
       throw new TypeError(

@@ -19,15 +19,16 @@ import type { CoapMethod } from "@microcoap/codec";
  * assertEquals(COAP_METHODS.map(methodCode), [1, 2, 3, 4, 5, 6, 7]);
  * ```
  */
-export const COAP_METHODS: readonly CoapMethod[] = Object.freeze([
-  "GET",
-  "POST",
-  "PUT",
-  "DELETE",
-  "FETCH",
-  "PATCH",
-  "IPATCH",
-]);
+export const COAP_METHODS: readonly CoapMethod[] = /* @__PURE__ */ Object
+  .freeze([
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "FETCH",
+    "PATCH",
+    "IPATCH",
+  ]);
 
 /**
  * What a route answers to: one method, several, or `"*"` for all of them.

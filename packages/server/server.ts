@@ -8,7 +8,6 @@
 import {
   CoapCode,
   CoapOptionNumber,
-  ContentFormat,
   decodeBlock,
   decodeObserve,
   EMPTY_BYTES,
@@ -659,13 +658,15 @@ interface Context {
   readonly verified: boolean;
 }
 
+// ContentFormat.LINK_FORMAT as a literal: the ContentFormat table stays out
+// of bundles that do not use it.
+const LINK_FORMAT = 40;
 // Registered critical options this server does not implement: OSCORE,
 // Q-Block1 and Q-Block2 (RFC 9177). Requests carrying them get 4.02.
 const UNSUPPORTED = new Set([9, 19, 31]);
-const BLOCK_NUMBERS = [CoapOptionNumber.BLOCK1, CoapOptionNumber.BLOCK2];
-const SZX_BY_SIZE = new Map(
-  [16, 32, 64, 128, 256, 512, 1024].map((size, szx) => [size, szx]),
-);
+// A literal, so that bundles that import the package without CoapServer
+// drop it.
+const BLOCK_NUMBERS = [27, 23]; // Block1, Block2
 
 /**
  * A CoAP server: routes requests by method and path pattern to handlers that
@@ -747,8 +748,8 @@ export class CoapServer implements AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger;
     const blockSize = options.blockSize ?? 1024;
-    const szx = SZX_BY_SIZE.get(blockSize);
-    if (szx === undefined) {
+    const szx = [16, 32, 64, 128, 256, 512, 1024].indexOf(blockSize);
+    if (szx < 0) {
       throw new RangeError(
         `Cannot create server: blockSize is ${blockSize}, expected 16, 32, 64, 128, 256, 512 or 1024`,
       );
@@ -792,9 +793,9 @@ export class CoapServer implements AsyncDisposable {
       this.#discovery = {
         handler: (request) => ({
           payload: wellKnownCore(this.links(), request.query),
-          contentFormat: ContentFormat.LINK_FORMAT,
+          contentFormat: LINK_FORMAT,
         }),
-        options: { produces: [ContentFormat.LINK_FORMAT] },
+        options: { produces: [LINK_FORMAT] },
         pattern: { source: "/.well-known/core", segments: [], literal: true },
         methods: ["GET"],
         observers: new Set(),

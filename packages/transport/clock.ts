@@ -266,13 +266,15 @@ function heapPop(heap: FakeTimer[]): void {
 
 // A macrotask without timer clamping (setTimeout(0) costs 1 to 4 ms per call
 // once nested): every promise callback queued so far has run when it fires.
-const macrotask: (callback: () => void) => void =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
-    ? (callback) =>
-      (globalThis as unknown as {
-        setImmediate(callback: () => void): void;
-      }).setImmediate(callback)
-    : (callback) => setTimeout(callback, 0);
+// A function rather than a constant chosen at load, so that bundles without
+// FakeClock drop it.
+function macrotask(callback: () => void): void {
+  const global = globalThis as {
+    setImmediate?: (callback: () => void) => void;
+  };
+  if (typeof global.setImmediate === "function") global.setImmediate(callback);
+  else setTimeout(callback, 0);
+}
 
 function flush(): Promise<void> {
   return new Promise<void>((resolve) => macrotask(resolve));

@@ -14,6 +14,7 @@ import {
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { badDestination, toTransportError } from "./_to_transport_error.ts";
 import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
+import { checkBindOptions, checkBoolean } from "./_bind_options.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
 /**
@@ -453,46 +454,15 @@ export async function bindDenoUdp(
       "Cannot bind Deno UDP socket: Deno.listenDatagram is not available, run Deno with --unstable-net or use bindUdp()",
     );
   }
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      "Cannot bind Deno UDP socket: options must be an object",
-    );
-  }
+  const what = "bind Deno UDP socket";
+  checkBindOptions(options, what);
   const {
     hostname = "0.0.0.0",
     port = 0,
     reuseAddress = false,
     multicast,
   } = options;
-  if (typeof hostname !== "string" || hostname === "") {
-    throw new TypeError(
-      "Cannot bind Deno UDP socket: hostname must be a non-empty string",
-    );
-  }
-  if (
-    typeof port !== "number" || !(port >= 0 && port <= 65535) ||
-    Math.floor(port) !== port
-  ) {
-    throw new RangeError(
-      `Cannot bind Deno UDP socket: port is ${port}, expected an integer from 0 to 65535`,
-    );
-  }
-  if (typeof reuseAddress !== "boolean") {
-    throw new TypeError(
-      "Cannot bind Deno UDP socket: reuseAddress must be a boolean",
-    );
-  }
-  checkMaxDatagramSize(options.maxDatagramSize, "bind Deno UDP socket");
-  if (
-    multicast !== undefined &&
-    (multicast === null || typeof multicast !== "object" ||
-      !Array.isArray(multicast.groups) ||
-      !multicast.groups.every((group) => typeof group === "string"))
-  ) {
-    throw new TypeError(
-      "Cannot bind Deno UDP socket: multicast.groups must be an array of strings",
-    );
-  }
+  checkBoolean(reuseAddress, "reuseAddress", what);
   let conn: DenoDatagramConn;
   try {
     conn = listen({

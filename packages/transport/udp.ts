@@ -15,6 +15,7 @@ import {
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { badDestination, toTransportError } from "./_to_transport_error.ts";
 import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
+import { badOption, checkBindOptions, checkBoolean } from "./_bind_options.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
 /**
@@ -172,9 +173,11 @@ export interface BindUdpOptions extends UdpTransportOptions {
 const MAPPED_PREFIX = "::ffff:";
 // Deno's node:dgram allocates a read buffer of the "receive buffer size"
 // (64 KiB unless set) for every datagram; it never sets SO_RCVBUF.
+// (Pure, so that bundles without UdpTransport drop it.)
 const DENO_DGRAM =
-  typeof (globalThis as { Deno?: { version?: { deno?: unknown } } })
-    .Deno?.version?.deno === "string";
+  /* @__PURE__ */ (() =>
+    typeof (globalThis as { Deno?: { version?: { deno?: unknown } } })
+      .Deno?.version?.deno === "string")();
 
 /**
  * A {@linkcode Transport} on a bound `node:dgram` socket, normally made by
@@ -543,73 +546,29 @@ interface Settings {
 }
 
 function validateOptions(options: BindUdpOptions): Settings {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("Cannot bind UDP socket: options must be an object");
-  }
+  const what = "bind UDP socket";
+  checkBindOptions(options, what);
   const { hostname, port = 0, family } = options;
-  if (
-    hostname !== undefined && (typeof hostname !== "string" || hostname === "")
-  ) {
-    throw new TypeError(
-      "Cannot bind UDP socket: hostname must be a non-empty string",
-    );
-  }
-  if (
-    typeof port !== "number" || !(port >= 0 && port <= 65535) ||
-    Math.floor(port) !== port
-  ) {
-    throw new RangeError(
-      `Cannot bind UDP socket: port is ${port}, expected an integer from 0 to 65535`,
-    );
-  }
   if (family !== undefined && family !== "IPv4" && family !== "IPv6") {
-    throw new TypeError(
-      `Cannot bind UDP socket: family is "${family}", expected "IPv4" or "IPv6"`,
-    );
+    badOption(what, `family is "${family}", expected "IPv4" or "IPv6"`);
   }
   const resolved = family ?? (hostname?.includes(":") ? "IPv6" : "IPv4");
   if (resolved === "IPv4" && hostname?.includes(":")) {
-    throw new TypeError(
-      `Cannot bind UDP socket: hostname ${hostname} is not an IPv4 address`,
-    );
+    badOption(what, `hostname ${hostname} is not an IPv4 address`);
   }
-  for (const name of ["ipv6Only", "reuseAddr"] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== "boolean") {
-      throw new TypeError(`Cannot bind UDP socket: ${name} must be a boolean`);
-    }
-  }
-  for (const name of ["receiveBufferSize", "sendBufferSize"] as const) {
-    checkPositiveInteger(options[name], name);
-  }
-  checkMaxDatagramSize(options.maxDatagramSize, "bind UDP socket");
+  checkBoolean(options.ipv6Only, "ipv6Only", what);
+  checkBoolean(options.reuseAddr, "reuseAddr", what);
+  checkPositiveInteger(options.receiveBufferSize, "receiveBufferSize");
+  checkPositiveInteger(options.sendBufferSize, "sendBufferSize");
   const multicast = options.multicast;
   if (multicast !== undefined) {
-    if (
-      multicast === null || typeof multicast !== "object" ||
-      !Array.isArray(multicast.groups) ||
-      !multicast.groups.every((group) => typeof group === "string")
-    ) {
-      throw new TypeError(
-        "Cannot bind UDP socket: multicast.groups must be an array of strings",
-      );
-    }
     if (
       multicast.interface !== undefined &&
       typeof multicast.interface !== "string"
     ) {
-      throw new TypeError(
-        "Cannot bind UDP socket: multicast.interface must be a string",
-      );
+      badOption(what, "multicast.interface must be a string");
     }
-    if (
-      multicast.loopback !== undefined &&
-      typeof multicast.loopback !== "boolean"
-    ) {
-      throw new TypeError(
-        "Cannot bind UDP socket: multicast.loopback must be a boolean",
-      );
-    }
+    checkBoolean(multicast.loopback, "multicast.loopback", what);
     checkPositiveInteger(multicast.hops, "multicast.hops");
   }
   return {
