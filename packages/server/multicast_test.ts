@@ -190,3 +190,37 @@ Deno.test({
     assertEquals(run.stdout.trim(), '</name>;rt="name"', run.stderr);
   },
 });
+
+Deno.test("a CoapServer on the wildcard address tells multicast requests from its copies on the unicast socket", async () => {
+  const port = await freeUdpPort();
+  await using server = await udpServer("0.0.0.0", port, "w");
+  await using client = new CoapEndpoint(
+    await bindUdp({
+      hostname: "127.0.0.1",
+      multicast: { groups: [], interface: "127.0.0.1" },
+    }),
+  );
+  const path = (segment: string) => [
+    createOption(CoapOptionNumber.URI_PATH, segment),
+  ];
+  const answers: string[] = [];
+  // The wildcard socket gets a copy of each; taken for unicast, /missing
+  // would be answered with 4.04.
+  for (const segment of ["missing", "missing", "missing", "missing", "name"]) {
+    await client.multicast({ hostname: GROUP, port }, {
+      code: CoapCode.GET,
+      options: path(segment),
+    }, {
+      timeout: 200,
+      onResponse: (response) =>
+        answers.push(`${response.code} ${payloadText(response.payload)}`),
+    });
+  }
+  assertEquals(answers, [`${CoapCode.CONTENT} w`]);
+  const unicast = await client.request({ hostname: "127.0.0.1", port }, {
+    code: CoapCode.GET,
+    options: path("missing"),
+  });
+  assertEquals(unicast.code, CoapCode.NOT_FOUND);
+  assert(server.address !== undefined);
+});
