@@ -1826,11 +1826,12 @@ export class CoapEndpoint implements AsyncDisposable {
       message.code >>> 5 !== 0
     ) return this.#ignore(from, message);
     if (!this.#isNew(message, from, key, false)) return;
+    // A NON with an unrecognised critical option is rejected by silence.
+    if (!this.#criticalOptionsRecognized(message)) {
+      return this.#ignore(from, message);
+    }
     const handler = this.#handler;
-    if (
-      !handler || this.#pending >= this.#maxPending ||
-      !this.#criticalOptionsRecognized(message)
-    ) return this.#ignore(from, message);
+    const busy = this.#pending >= this.#maxPending;
     const clock = this.#clock;
     const due = clock.now() + this.#random() * this.#leisure;
     let settled = false;
@@ -1869,7 +1870,13 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#handlerTimeout,
     );
     try {
-      const result = handler({ message, peer: from, group });
+      // As for unicast: 4.04 without a handler, 5.03 when busy (sent only
+      // when the policy or No-Response asks for errors).
+      const result = handler === undefined
+        ? { code: CoapCode.NOT_FOUND }
+        : busy
+        ? { code: CoapCode.SERVICE_UNAVAILABLE }
+        : handler({ message, peer: from, group });
       if (result instanceof Promise) {
         result.then(
           (response) => settle(response),
