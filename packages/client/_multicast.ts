@@ -3,13 +3,16 @@
 import { CoapCode, CoapOptionNumber, parseUri } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
 import type { CoapEndpoint, RequestInit } from "@microcoap/endpoint";
-import { isMulticastAddress } from "@microcoap/transport";
-import type { PeerAddress } from "@microcoap/transport";
+import { bindUdp, isMulticastAddress } from "@microcoap/transport";
+import type { PeerAddress, UdpTransport } from "@microcoap/transport";
 import { checkTimeout } from "./_abort.ts";
 import { completeBlock2, continuationTemplate } from "./_blockwise.ts";
 import { buildRequest } from "./_request.ts";
 import { type Lookup, resolveHost } from "./_resolve.ts";
-import type { CoapMulticastOptions } from "./multicast.ts";
+import type {
+  CoapClientMulticastOptions,
+  CoapMulticastOptions,
+} from "./multicast.ts";
 import { CoapResponse } from "./response.ts";
 
 /** What a multicast request needs from its client. */
@@ -142,4 +145,25 @@ async function complete(
     if (signal?.aborted) throw error;
     return undefined;
   }
+}
+
+/** Binds the socket multicast requests of one family go out of. */
+export function bindMulticastSender(
+  family: 4 | 6,
+  settings: CoapClientMulticastOptions,
+  maxDatagramSize: number | undefined,
+): Promise<UdpTransport> {
+  const { interface: iface, hops, loopback } = settings;
+  return bindUdp({
+    hostname: family === 4 ? "0.0.0.0" : "::",
+    family: family === 4 ? "IPv4" : "IPv6",
+    ...(family === 6 ? { ipv6Only: true } : {}),
+    ...(maxDatagramSize === undefined ? {} : { maxDatagramSize }),
+    multicast: {
+      groups: [],
+      ...(iface === undefined ? {} : { interface: iface }),
+      ...(hops === undefined ? {} : { hops }),
+      ...(loopback === undefined ? {} : { loopback }),
+    },
+  });
 }

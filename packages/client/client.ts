@@ -45,7 +45,7 @@ import type {
   CoapSendOptions,
 } from "./request_options.ts";
 import { CoapResponse } from "./response.ts";
-import { multicastResponses } from "./_multicast.ts";
+import { bindMulticastSender, multicastResponses } from "./_multicast.ts";
 import type {
   CoapClientMulticastOptions,
   CoapMulticastOptions,
@@ -1014,21 +1014,11 @@ export class CoapClient implements AsyncDisposable {
     if (this.#fixed) return Promise.resolve(this.#fixed);
     let pending = this.#multicastEndpoints.get(family);
     if (pending === undefined) {
-      const { interface: iface, hops, loopback } = this.#multicast;
-      const created = bindUdp({
-        hostname: family === 4 ? "0.0.0.0" : "::",
-        family: family === 4 ? "IPv4" : "IPv6",
-        ...(family === 6 ? { ipv6Only: true } : {}),
-        ...(this.#maxDatagramSize === undefined
-          ? {}
-          : { maxDatagramSize: this.#maxDatagramSize }),
-        multicast: {
-          groups: [],
-          ...(iface === undefined ? {} : { interface: iface }),
-          ...(hops === undefined ? {} : { hops }),
-          ...(loopback === undefined ? {} : { loopback }),
-        },
-      }).then(async (transport) => {
+      const created = bindMulticastSender(
+        family,
+        this.#multicast,
+        this.#maxDatagramSize,
+      ).then(async (transport) => {
         if (this.#closed) {
           await transport.close();
           throw new CoapClosedError(

@@ -1,6 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Group communication rules (RFC 7252 §8) the endpoint applies.
 import type { CoapMessage } from "@microcoap/codec";
+import type { Clock, PeerAddress } from "@microcoap/transport";
 import type { MulticastResponsePolicy } from "./multicast.ts";
 
 const NO_RESPONSE = 258;
@@ -64,4 +65,64 @@ export function checkPolicy(value: unknown): MulticastResponsePolicy {
     );
   }
   return value;
+}
+
+/** One open multicast request: who gets its responses, and how it ends. */
+export interface GroupExchange {
+  readonly onResponse: (response: CoapMessage, peer: PeerAddress) => void;
+  readonly finish: (error?: unknown) => void;
+}
+
+/** How {@linkcode GroupExchanges.open} collects. */
+export interface OpenOptions {
+  readonly clock: Clock;
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onResponse: (response: CoapMessage, peer: PeerAddress) => void;
+}
+
+/** The open multicast requests of an endpoint, by token. */
+export class GroupExchanges {
+  #open = new Map<string, GroupExchange>();
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  has(tokenId: string): boolean {
+    return this.#open.has(tokenId);
+  }
+
+  get(tokenId: string): GroupExchange | undefined {
+    return this.#open.get(tokenId);
+  }
+
+  /**
+   * Takes responses for a token until the timeout (the promise resolves),
+   * the signal aborts (it rejects with the reason) or `finishAll`.
+   */
+  open(tokenId: string, options: OpenOptions): Promise<void> {
+    const { clock, timeout, signal, onResponse } = options;
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const onAbort = () => finish(signal!.reason);
+      const finish = (error?: unknown) => {
+        if (done) return;
+        done = true;
+        this.#open.delete(tokenId);
+        clock.clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const timer = clock.setTimeout(() => finish(), timeout);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#open.set(tokenId, { onResponse, finish });
+    });
+  }
+
+  /** Ends every open request with `error`. */
+  finishAll(error: unknown): void {
+    for (const exchange of [...this.#open.values()]) exchange.finish(error);
+  }
 }

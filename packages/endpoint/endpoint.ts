@@ -34,6 +34,7 @@ import {
   checkLeisure,
   checkPolicy,
   freeMessageId,
+  GroupExchanges,
   multicastAnswer,
 } from "./_multicast.ts";
 import { DEFAULT_LEISURE } from "./multicast.ts";
@@ -608,11 +609,6 @@ interface Exchange {
   abort: (() => void) | undefined;
 }
 
-interface GroupExchange {
-  readonly onResponse: (response: CoapMessage, peer: PeerAddress) => void;
-  readonly finish: (error?: unknown) => void;
-}
-
 interface Slots {
   active: number;
   readonly queue: (() => void)[];
@@ -673,7 +669,7 @@ export class CoapEndpoint implements AsyncDisposable {
   #closed = false;
   #leisure: number;
   #multicastResponses: MulticastResponsePolicy;
-  #groupExchanges = new Map<string, GroupExchange>();
+  #groupExchanges = new GroupExchanges();
   #leisureTimers = new Set<TimerHandle>();
 
   /**
@@ -1119,35 +1115,19 @@ export class CoapEndpoint implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const onAbort = () => finish(signal!.reason);
-      const finish = (error?: unknown) => {
-        if (done) return;
-        done = true;
-        this.#groupExchanges.delete(tokenId);
-        this.#clock.clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const timer = this.#clock.setTimeout(() => finish(), timeout);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#groupExchanges.set(tokenId, { onResponse, finish });
-      if (options.onSent) {
-        try {
-          options.onSent(message);
-        } catch (error) {
-          this.#logger?.({
-            kind: "handler-error",
-            peer: group,
-            message,
-            error,
-          });
-        }
-      }
-      this.#sendBytes(bytes, group, message);
+    const done = this.#groupExchanges.open(tokenId, {
+      clock: this.#clock,
+      timeout,
+      signal,
+      onResponse,
     });
+    try {
+      options.onSent?.(message);
+    } catch (error) {
+      this.#logger?.({ kind: "handler-error", peer: group, message, error });
+    }
+    this.#sendBytes(bytes, group, message);
+    return done;
   }
 
   /**
@@ -1195,9 +1175,7 @@ export class CoapEndpoint implements AsyncDisposable {
     for (const exchange of [...this.#exchanges.values()]) {
       this.#finish(exchange, closed, false);
     }
-    for (const group of [...this.#groupExchanges.values()]) {
-      group.finish(closed);
-    }
+    this.#groupExchanges.finishAll(closed);
     for (const timer of this.#leisureTimers) this.#clock.clearTimeout(timer);
     this.#leisureTimers.clear();
     for (const tx of [...this.#transmissions.values()]) {

@@ -233,3 +233,18 @@ Deno.test("bindMulticastUdp() rejects an address that is not a group, and a take
     TransportError,
   );
 });
+
+Deno.test({
+  name:
+    "bindMulticastUdp() binds and joins IPv6 groups, a link-local one with the interface's scope",
+  ignore: Deno.build.os !== "linux", // "lo" is Linux's loopback interface
+  async fn() {
+    // No traffic: this machine's loopback interface has no IPv6 multicast.
+    await using transport = await bindMulticastUdp({
+      hostname: "::1",
+      multicast: { groups: ["ff02::fd", "ff05::fd"], interface: "::%lo" },
+    });
+    assertEquals(transport.localAddress.hostname, "::1");
+    assertEquals(transport.groups, ["ff02::fd", "ff05::fd"]);
+  },
+});
