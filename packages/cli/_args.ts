@@ -5,6 +5,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { createOption, optionInfo, parseContentFormat } from "@microcoap/codec";
 import type { CoapMethod, CoapOption } from "@microcoap/codec";
+import { isMulticastAddress } from "@microcoap/transport";
 
 /** A usage error: a message and the command whose help to print. */
 export class UsageError extends Error {
@@ -39,6 +40,8 @@ type Flag =
   | "port"
   | "dir"
   | "verify-peers"
+  | "interface"
+  | "group"
   | "help";
 
 const STRING_FLAGS: readonly Flag[] = [
@@ -54,6 +57,8 @@ const STRING_FLAGS: readonly Flag[] = [
   "hostname",
   "port",
   "dir",
+  "interface",
+  "group",
 ];
 const BOOLEAN_FLAGS: readonly Flag[] = [
   "non",
@@ -111,6 +116,13 @@ const FLAG_HELP: Readonly<Record<Flag, string>> = {
     "    --verify-peers       answer a large response or an observe registration\n" +
     "                         from an address not yet verified with 4.01 and an\n" +
     "                         Echo option (RFC 9175; clients must support Echo)",
+  interface:
+    "    --interface ADDR     for a multicast URL (coap://224.0.1.187/...): the\n" +
+    "                         interface to send from, as its address (127.0.0.1,\n" +
+    "                         or ::%eth0 for IPv6); every server's answer is printed",
+  group:
+    "    --group ADDR         join a multicast group, such as 224.0.1.187 (All\n" +
+    "                         CoAP Nodes), on --interface (repeatable)",
   help: "-h, --help               show this help",
 };
 
@@ -118,6 +130,7 @@ const REQUEST_FLAGS: readonly Flag[] = [
   "accept",
   "non",
   "timeout",
+  "interface",
   "block-size",
   "option",
   "json",
@@ -201,7 +214,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "serve",
     usage: "microcoap serve [options]",
     summary: "Run a CoAP server to try things out",
-    flags: ["hostname", "port", "dir", "verify-peers", "verbose", "help"],
+    flags: [
+      "hostname",
+      "port",
+      "dir",
+      "verify-peers",
+      "group",
+      "interface",
+      "verbose",
+      "help",
+    ],
     details: "Resources:\n" +
       '  /hello             GET: 2.05 text/plain "hello world"\n' +
       "  /echo              POST, PUT: 2.04 with the request's payload and format\n" +
@@ -210,6 +232,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       "  /large             GET: 10,000 bytes of text, served block-wise\n" +
       "  /files/...         with --dir: GET, PUT (block-wise uploads), DELETE\n" +
       "  /.well-known/core  GET: the list of resources\n" +
+      "With --group, requests to that multicast group are answered too (after a\n" +
+      "random delay of up to 5 s, and only when there is something to say).\n" +
       "Stops on Ctrl-C (SIGINT) or SIGTERM.",
   },
 ];
@@ -281,6 +305,10 @@ export interface ParsedCommand {
   readonly port: number;
   readonly dir?: string;
   readonly verifyPeers: boolean;
+  /** `--interface`: where multicast goes out (requests) or groups are joined (serve). */
+  readonly interface?: string;
+  /** `--group`: the multicast groups `serve` joins. */
+  readonly groups: readonly string[];
   readonly help: boolean;
 }
 
@@ -328,6 +356,8 @@ interface RawFlags {
   hostname?: string;
   port?: string;
   dir?: string;
+  interface?: string;
+  group?: string[];
   non: boolean;
   json: boolean;
   verbose: boolean;
@@ -364,7 +394,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   const parsed = parseArgs(glueDashValues(args.slice(1)), {
     string: STRING_FLAGS as Flag[],
     boolean: BOOLEAN_FLAGS as Flag[],
-    collect: ["option"],
+    collect: ["option", "group"],
     alias: ALIASES,
     "--": true,
     unknown: (arg: string, key?: string) => {
@@ -430,8 +460,23 @@ export function parseCommandLine(args: readonly string[]): Invocation {
       ? 5683
       : integer(parsed.port, "--port", 0, 65535, name),
     verifyPeers: parsed["verify-peers"],
+    groups: parsed.group ?? [],
     help: false,
   };
+  if (parsed.interface !== undefined) {
+    if (parsed.interface === "") {
+      throw new UsageError("Option --interface needs an address", name);
+    }
+    result.interface = parsed.interface;
+  }
+  for (const group of result.groups) {
+    if (!isMulticastAddress(group)) {
+      throw new UsageError(
+        `Option --group is "${group}", expected a multicast address such as 224.0.1.187`,
+        name,
+      );
+    }
+  }
   if (parsed.payload !== undefined) result.payload = parsed.payload;
   if (parsed.file !== undefined) result.file = parsed.file;
   if (parsed["content-format"] !== undefined) {

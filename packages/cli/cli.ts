@@ -27,7 +27,7 @@ import {
   CoapTimeoutError,
 } from "@microcoap/endpoint";
 import type { EndpointLogEvent } from "@microcoap/endpoint";
-import { TransportError } from "@microcoap/transport";
+import { isMulticastAddress, TransportError } from "@microcoap/transport";
 import type { ServerLogEvent } from "@microcoap/server";
 import { helpText, parseCommandLine, UsageError, VERSION } from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
@@ -319,10 +319,21 @@ function checkUrl(text: string, command: string): string {
   const url = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text)
     ? text
     : `coap://${text}`;
+  let hostname: string;
   try {
-    parseUri(url);
+    hostname = parseUri(url).hostname;
   } catch (error) {
     throw new UsageError((error as Error).message, command);
+  }
+  if (
+    (command === "ping" || command === "observe") &&
+    isMulticastAddress(hostname)
+  ) {
+    throw new UsageError(
+      `${command} needs one server, not the multicast group ${hostname}`,
+      command,
+      false,
+    );
   }
   return url;
 }
@@ -493,6 +504,10 @@ async function request(
       options.contentFormat = payload.contentFormat;
     }
   }
+  if (isMulticastAddress(parseUri(url).hostname)) {
+    await progress.stop();
+    return await multicast(parsed, io, output, url, options);
+  }
   const client = new CoapClient(clientOptions(parsed, io, output));
   try {
     const started = performance.now();
@@ -519,6 +534,57 @@ async function request(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A request to a multicast group (RFC 7252 §8): every server's answer, each
+ * under the base URL of the server that sent it (§8.2), until --timeout.
+ */
+async function multicast(
+  parsed: ParsedCommand,
+  io: CliIo,
+  output: Output,
+  url: string,
+  options: CoapMethodOptions,
+): Promise<number> {
+  const client = new CoapClient({
+    ...clientOptions(parsed, io, output),
+    multicast: parsed.interface === undefined
+      ? { hops: 1 }
+      : { interface: parsed.interface, hops: 1 },
+  });
+  let answered = 0;
+  let succeeded = 0;
+  try {
+    const { confirmable: _, blockSize: _b, onProgress: _p, ...rest } = options;
+    for await (
+      const response of client.multicast(url, {
+        ...rest,
+        method: parsed.command.method!,
+      })
+    ) {
+      answered++;
+      if (response.ok) succeeded++;
+      const from = `coap://${formatPeer(response.peer)}`;
+      if (parsed.json) {
+        await output.out(
+          JSON.stringify({ from, ...responseToJson(response) }) + "\n",
+        );
+        continue;
+      }
+      await output.out(
+        `${answered > 1 ? "\n" : ""}${from} ${describeCode(response.code)}\n`,
+      );
+      await printResponse(parsed, response, output);
+    }
+  } finally {
+    await client.close();
+  }
+  if (answered === 0) {
+    await output.err(`microcoap: no server of ${url} answered\n`);
+    return ExitCode.NETWORK;
+  }
+  return succeeded > 0 ? ExitCode.OK : ExitCode.ERROR_RESPONSE;
 }
 
 async function ping(
@@ -679,6 +745,11 @@ async function serve(
     port: parsed.port,
     ...(parsed.dir === undefined ? {} : { dir: parsed.dir }),
     ...(parsed.verifyPeers ? { verifyPeers: "echo" as const } : {}),
+    ...(parsed.groups.length === 0 ? {} : {
+      multicast: parsed.interface === undefined
+        ? { groups: parsed.groups }
+        : { groups: parsed.groups, interface: parsed.interface },
+    }),
     ...(logger === undefined ? {} : { logger }),
   });
   try {
@@ -688,7 +759,10 @@ async function serve(
       `microcoap serving on coap://${formatPeer(address)}\n` +
         `  /hello /echo /time /large /.well-known/core${
           parsed.dir === undefined ? "" : " /files"
-        }\n`,
+        }\n` +
+        (parsed.groups.length === 0
+          ? ""
+          : `  multicast groups: ${parsed.groups.join(" ")}\n`),
     );
     await new Promise<void>((resolve) => {
       if (io.signal === undefined) return;

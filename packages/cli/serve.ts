@@ -9,7 +9,11 @@
  */
 import { CoapCode } from "@microcoap/codec";
 import { CoapServer } from "@microcoap/server";
-import type { CoapServerOptions, ServerLogger } from "@microcoap/server";
+import type {
+  CoapServerMulticastOptions,
+  CoapServerOptions,
+  ServerLogger,
+} from "@microcoap/server";
 import { systemClock } from "@microcoap/transport";
 import type {
   Clock,
@@ -64,6 +68,13 @@ export interface ServeOptions {
    * @default {false}
    */
   verifyPeers?: "echo" | false;
+  /**
+   * Multicast groups to answer too (`microcoap serve --group 224.0.1.187
+   * --interface 127.0.0.1`): the server's `multicast` option.
+   *
+   * @default {undefined} none
+   */
+  multicast?: CoapServerMulticastOptions;
   /**
    * Serve on this transport instead of binding UDP (for tests with a
    * `MemoryNetwork`); `hostname` and `port` are then ignored.
@@ -203,6 +214,9 @@ export function createServeServer(options: ServeOptions = {}): ServeServer {
   if (options.logger !== undefined) serverOptions.logger = options.logger;
   if (options.verifyPeers !== undefined) {
     serverOptions.verifyPeers = options.verifyPeers;
+  }
+  if (options.multicast !== undefined) {
+    serverOptions.multicast = options.multicast;
   }
   const server = new CoapServer(serverOptions);
 

@@ -45,6 +45,12 @@ import type {
   CoapSendOptions,
 } from "./request_options.ts";
 import { CoapResponse } from "./response.ts";
+import { bindMulticastSender, multicastResponses } from "./_multicast.ts";
+import type {
+  CoapClientMulticastOptions,
+  CoapMulticastOptions,
+} from "./multicast.ts";
+import { isMulticastAddress } from "@microcoap/transport";
 
 /**
  * An address a host name resolved to.
@@ -225,6 +231,13 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
    * @default {the system resolver} (`lookup` of `node:dns/promises`)
    */
   lookup?: CoapLookup;
+  /**
+   * How multicast requests ({@linkcode CoapClient.prototype.multicast}) are
+   * sent from the sockets bound for them: interface, hops, loopback.
+   *
+   * @default {undefined} the system defaults
+   */
+  multicast?: CoapClientMulticastOptions;
 }
 
 /**
@@ -317,6 +330,8 @@ export class CoapClient implements AsyncDisposable {
   #maxBodySize: number;
   #lookup: CoapLookup;
   #observations = new Set<Observation>();
+  #multicast: CoapClientMulticastOptions;
+  #multicastEndpoints = new Map<4 | 6, Promise<CoapEndpoint>>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -389,6 +404,7 @@ export class CoapClient implements AsyncDisposable {
       );
     }
     this.#maxDatagramSize = max;
+    this.#multicast = options.multicast ?? {};
   }
 
   /**
@@ -819,6 +835,73 @@ export class CoapClient implements AsyncDisposable {
   }
 
   /**
+   * Sends a request to a multicast group (RFC 7252 §8), such as
+   * `coap://224.0.1.187/.well-known/core` (All CoAP Nodes), and yields each
+   * server's response as it arrives, with the server's address in
+   * `response.peer`, until `timeout` (7 s by default: servers answer within
+   * a 5 s leisure). The request is NON; responses are matched by token from
+   * any source; a CON response is acknowledged; a server's duplicates are
+   * dropped; a block-wise response is completed from that server by unicast.
+   * Servers leave out errors and empty answers by default (ask for them with
+   * `noResponse: []`, a No-Response option of 0).
+   *
+   * Without a `transport`, the request goes out of a socket bound for
+   * multicast requests (see {@linkcode CoapClientOptions.multicast} for the
+   * interface); nothing is sent before iteration starts. Leaving the loop
+   * ends the collection; aborting `signal` ends it with the signal's reason.
+   * Other methods reject multicast URLs with a TypeError.
+   *
+   * @param url A `coap://` URL whose host is a multicast address.
+   * @param options Method, payload, options, `timeout`, `signal`.
+   * @returns An async iterable of the responses.
+   * @throws {TypeError} (from the iteration) When the host is not a multicast
+   * address, or an option a multicast request cannot have is given.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapClient } from "@microcoap/client";
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+   * import { CoapCode } from "@microcoap/codec";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const clock = new FakeClock();
+   * using network = new MemoryNetwork({ clock });
+   * for (const hostname of ["10.0.0.1", "10.0.0.2"]) {
+   *   new CoapEndpoint(network.bind({ hostname, port: 5683, groups: ["224.0.1.187"] }), {
+   *     clock,
+   *     handler: () => ({ code: CoapCode.CONTENT, payload: new TextEncoder().encode("21.5") }),
+   *   });
+   * }
+   * await using client = new CoapClient({ transport: network.bind(), clock });
+   * const readings: string[] = [];
+   * const collecting = (async () => {
+   *   for await (const response of client.multicast("coap://224.0.1.187/temperature")) {
+   *     readings.push(`${response.peer.hostname}: ${response.text()}`);
+   *   }
+   * })();
+   * await clock.tick(7000);
+   * await collecting;
+   * assertEquals(readings.sort(), ["10.0.0.1: 21.5", "10.0.0.2: 21.5"]);
+   * ```
+   */
+  multicast(
+    url: string | URL,
+    options: CoapMulticastOptions = {},
+  ): AsyncGenerator<CoapResponse, void, undefined> {
+    return multicastResponses(
+      {
+        lookup: this.#lookup,
+        endpoint: (family) => this.#multicastEndpointFor(family),
+        unicast: (family) => this.#endpointFor(family),
+        maxBodySize: this.#maxBodySize,
+      },
+      url,
+      options,
+    );
+  }
+
+  /**
    * Checks that a CoAP endpoint is alive with an empty CON ("CoAP ping",
    * RFC 7252 §4.3), which it answers with RST. The URL's path is ignored.
    *
@@ -871,7 +954,10 @@ export class CoapClient implements AsyncDisposable {
       observation.shutdown(closed);
     }
     this.#observations.clear();
-    const pending = [...this.#endpoints.values()];
+    const pending = [
+      ...this.#endpoints.values(),
+      ...this.#multicastEndpoints.values(),
+    ];
     this.#closing = (async () => {
       await this.#fixed?.close();
       const settled = await Promise.allSettled(pending);
@@ -919,6 +1005,39 @@ export class CoapClient implements AsyncDisposable {
     return pending;
   }
 
+  #multicastEndpointFor(family: 4 | 6): Promise<CoapEndpoint> {
+    if (this.#closed) {
+      return Promise.reject(
+        new CoapClosedError("Cannot send request: the client is closed"),
+      );
+    }
+    if (this.#fixed) return Promise.resolve(this.#fixed);
+    let pending = this.#multicastEndpoints.get(family);
+    if (pending === undefined) {
+      const created = bindMulticastSender(
+        family,
+        this.#multicast,
+        this.#maxDatagramSize,
+      ).then(async (transport) => {
+        if (this.#closed) {
+          await transport.close();
+          throw new CoapClosedError(
+            "Cannot send request: the client is closed",
+          );
+        }
+        return this.#adopt(transport);
+      });
+      pending = created;
+      this.#multicastEndpoints.set(family, created);
+      created.catch(() => {
+        if (this.#multicastEndpoints.get(family) === created) {
+          this.#multicastEndpoints.delete(family);
+        }
+      });
+    }
+    return pending;
+  }
+
   async #bind(family: 4 | 6): Promise<CoapEndpoint> {
     const hostname = this.#bindHostname;
     const hostFamily = hostname === undefined
@@ -959,6 +1078,12 @@ export class CoapClient implements AsyncDisposable {
       resolveHost(uri.hostname, this.#lookup),
       signal,
     );
+    if (isMulticastAddress(resolved.address)) {
+      // No response would match its source (RFC 7252 §8.2): never wait for one.
+      throw new TypeError(
+        `Cannot send request: ${resolved.address} is a multicast address; use multicast()`,
+      );
+    }
     const endpoint = await abortable(
       this.#endpointFor(resolved.family),
       signal,

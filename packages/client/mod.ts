@@ -37,6 +37,7 @@ export * from "./observe.ts";
 export * from "./request_options.ts";
 export * from "./progress.ts";
 export * from "./errors.ts";
+export * from "./multicast.ts";
 export {
   /**
    * The exchange was cut short because the client (or its endpoint) was

@@ -30,6 +30,18 @@ import {
 } from "./parameters.ts";
 import type { TransmissionParameters } from "./parameters.ts";
 import { peerKey, tokenKey } from "./_keys.ts";
+import {
+  checkLeisure,
+  checkPolicy,
+  freeMessageId,
+  GroupExchanges,
+  multicastAnswer,
+} from "./_multicast.ts";
+import { DEFAULT_LEISURE } from "./multicast.ts";
+import type {
+  EndpointMulticastOptions,
+  MulticastResponsePolicy,
+} from "./multicast.ts";
 
 /**
  * A request as the application gives it; the endpoint adds message ID and token.
@@ -302,6 +314,8 @@ export interface IncomingRequest {
   readonly message: CoapMessage;
   /** Who sent it. */
   readonly peer: PeerAddress;
+  /** The multicast group it was sent to, when it came by multicast. */
+  readonly group?: string;
 }
 
 /**
@@ -547,6 +561,20 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    * @default {undefined}
    */
   logger?: EndpointLogger;
+  /**
+   * For requests that came by multicast (RFC 7252 §8.2): the response goes
+   * at a random moment within this many ms after the request.
+   *
+   * @default {5000} DEFAULT_LEISURE
+   */
+  multicastLeisure?: number;
+  /**
+   * Which responses to requests that came by multicast are sent (see
+   * {@linkcode MulticastResponsePolicy}).
+   *
+   * @default {"useful"} 2.xx with a payload
+   */
+  multicastResponses?: MulticastResponsePolicy;
 }
 
 interface Transmission {
@@ -639,6 +667,10 @@ export class CoapEndpoint implements AsyncDisposable {
   #slots = new Map<string, Slots>();
   #pending = 0;
   #closed = false;
+  #leisure: number;
+  #multicastResponses: MulticastResponsePolicy;
+  #groupExchanges = new GroupExchanges();
+  #leisureTimers = new Set<TimerHandle>();
 
   /**
    * Constructs a new endpoint on a transport and starts receiving.
@@ -688,8 +720,15 @@ export class CoapEndpoint implements AsyncDisposable {
       ),
       now: () => clock.now(),
     });
+    this.#leisure = checkLeisure(options.multicastLeisure ?? DEFAULT_LEISURE);
+    this.#multicastResponses = checkPolicy(
+      options.multicastResponses ?? "useful",
+    );
     transport.listen({
-      onDatagram: (data, from) => this.#receive(data, from),
+      onDatagram: (data, from, info) =>
+        info?.group === undefined
+          ? this.#receive(data, from)
+          : this.#receiveMulticast(data, from, info.group),
       onError: (error) => this.#logger?.({ kind: "transport-error", error }),
     });
   }
@@ -978,6 +1017,120 @@ export class CoapEndpoint implements AsyncDisposable {
   }
 
   /**
+   * Sends a request to a multicast group (RFC 7252 §8) as NON and hands
+   * every response, from whichever server, to `onResponse` until `timeout`
+   * runs out. Responses match by token alone; a CON response is
+   * acknowledged; a server's duplicates (same message ID) are dropped. The
+   * message ID is one no message in flight to any peer uses (§8.1).
+   *
+   * @param group The group address and port, e.g. `224.0.1.187:5683`.
+   * @param init The method, options and payload.
+   * @param options `onResponse`, timeout, abort signal, token.
+   * @returns A promise that resolves when the timeout ends the collection.
+   * @throws {CoapClosedError} When the endpoint is closed first.
+   * @throws {RangeError} When the token is in use by another multicast
+   * request or `timeout` is negative.
+   *
+   * @example Usage
+   * ```ts
+   * import { CoapEndpoint } from "@microcoap/endpoint";
+   * import { CoapCode, payloadText } from "@microcoap/codec";
+   * import { FakeClock, MemoryNetwork } from "@microcoap/transport";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const clock = new FakeClock();
+   * using network = new MemoryNetwork({ clock });
+   * const groups = ["224.0.1.187"];
+   * for (const hostname of ["10.0.0.1", "10.0.0.2"]) {
+   *   new CoapEndpoint(network.bind({ hostname, port: 5683, groups }), {
+   *     clock,
+   *     handler: () => ({ code: CoapCode.CONTENT, payload: new TextEncoder().encode(hostname) }),
+   *   });
+   * }
+   * await using client = new CoapEndpoint(network.bind(), { clock });
+   * const texts: string[] = [];
+   * const done = client.multicast({ hostname: "224.0.1.187", port: 5683 }, { code: CoapCode.GET }, {
+   *   onResponse: (response) => texts.push(payloadText(response.payload)),
+   * });
+   * await clock.tick(7000); // leisure (5 s) + ACK_TIMEOUT (2 s)
+   * await done;
+   * assertEquals(texts.sort(), ["10.0.0.1", "10.0.0.2"]);
+   * ```
+   */
+  multicast(
+    group: PeerAddress,
+    init: RequestInit,
+    options: EndpointMulticastOptions,
+  ): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(
+        new CoapClosedError("Cannot send request: the endpoint is closed"),
+      );
+    }
+    const { signal, onResponse } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (typeof onResponse !== "function") {
+      return Promise.reject(
+        new TypeError("Cannot send multicast request: onResponse is required"),
+      );
+    }
+    const timeout = options.timeout ??
+      this.#leisure + this.#params.ackTimeout;
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot send multicast request: timeout is ${timeout}, expected at least 0`,
+        ),
+      );
+    }
+    const key = peerKey(group);
+    let token = options.token;
+    while (token === undefined) {
+      const fresh = this.#newToken(key);
+      if (!this.#groupExchanges.has(tokenKey(fresh))) token = fresh;
+    }
+    const tokenId = tokenKey(token);
+    if (this.#groupExchanges.has(tokenId)) {
+      return Promise.reject(
+        new RangeError(
+          "Cannot send multicast request: the token is in use by another multicast request",
+        ),
+      );
+    }
+    let message: CoapMessage;
+    let bytes: Uint8Array;
+    try {
+      message = {
+        type: "NON",
+        code: init.code,
+        messageId: freeMessageId(
+          this.#nextMessageId(key),
+          this.#transmissions.keys(),
+        ),
+        token,
+        options: init.options ?? [],
+        payload: init.payload ?? EMPTY_BYTES,
+      };
+      bytes = encode(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const done = this.#groupExchanges.open(tokenId, {
+      clock: this.#clock,
+      timeout,
+      signal,
+      onResponse,
+    });
+    try {
+      options.onSent?.(message);
+    } catch (error) {
+      this.#logger?.({ kind: "handler-error", peer: group, message, error });
+    }
+    this.#sendBytes(bytes, group, message);
+    return done;
+  }
+
+  /**
    * A fresh random token, unique among this endpoint's open exchanges with
    * the peer.
    *
@@ -1022,6 +1175,9 @@ export class CoapEndpoint implements AsyncDisposable {
     for (const exchange of [...this.#exchanges.values()]) {
       this.#finish(exchange, closed, false);
     }
+    this.#groupExchanges.finishAll(closed);
+    for (const timer of this.#leisureTimers) this.#clock.clearTimeout(timer);
+    this.#leisureTimers.clear();
     for (const tx of [...this.#transmissions.values()]) {
       this.#stop(tx);
       tx.onClose?.();
@@ -1469,6 +1625,23 @@ export class CoapEndpoint implements AsyncDisposable {
     const confirmable = type === "CON";
     if (!this.#isNew(message, from, key, confirmable)) return;
     const exchange = this.#exchanges.get(key + "|" + tokenKey(message.token));
+    const group = exchange || this.#groupExchanges.size === 0
+      ? undefined
+      : this.#groupExchanges.get(tokenKey(message.token));
+    if (group !== undefined && this.#criticalOptionsRecognized(message)) {
+      // RFC 7252 §8.2: a response to a multicast request matches by token
+      // alone, from whichever server answers.
+      if (confirmable) {
+        const reply = this.#sendEmpty("ACK", message.messageId, from);
+        this.#dedup.setReply(key, message.messageId, reply);
+      }
+      try {
+        group.onResponse(message, from);
+      } catch (error) {
+        this.#logger?.({ kind: "handler-error", peer: from, message, error });
+      }
+      return;
+    }
     if (!exchange || !this.#criticalOptionsRecognized(message)) {
       // Unknown token, or a response we cannot process: reject a CON, ignore a NON.
       if (confirmable) {
@@ -1606,6 +1779,95 @@ export class CoapEndpoint implements AsyncDisposable {
           error ?? new Error("rejected"),
         ),
     );
+  }
+
+  /**
+   * A datagram that came to a multicast group (RFC 7252 §8.1, §8.2): only a
+   * NON request is valid; nothing gets RST or an error implosion; the
+   * response goes unicast, NON, at a random moment within the leisure.
+   */
+  #receiveMulticast(data: Uint8Array, from: PeerAddress, group: string): void {
+    if (this.#closed) return;
+    const message = tryDecode(data);
+    if (message instanceof CoapDecodeFailure) {
+      this.#logger?.({
+        kind: "malformed",
+        peer: from,
+        error: message.toError(),
+      });
+      return;
+    }
+    this.#logger?.({ kind: "received", peer: from, message });
+    const key = peerKey(from);
+    if (
+      message.type !== "NON" || message.code === CoapCode.EMPTY ||
+      message.code >>> 5 !== 0
+    ) return this.#ignore(from, message);
+    if (!this.#isNew(message, from, key, false)) return;
+    // A NON with an unrecognised critical option is rejected by silence.
+    if (!this.#criticalOptionsRecognized(message)) {
+      return this.#ignore(from, message);
+    }
+    const handler = this.#handler;
+    const busy = this.#pending >= this.#maxPending;
+    const clock = this.#clock;
+    const due = clock.now() + this.#random() * this.#leisure;
+    let settled = false;
+    const settle = (response: ResponseInit | undefined, error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      this.#pending--;
+      clock.clearTimeout(deadline);
+      if (error !== undefined) {
+        this.#logger?.({ kind: "handler-error", peer: from, message, error });
+      }
+      if (
+        this.#closed || response === undefined ||
+        !multicastAnswer(
+          message,
+          response.code,
+          response.payload?.length ?? 0,
+          this.#multicastResponses,
+        )
+      ) return;
+      const timer = clock.setTimeout(() => {
+        this.#leisureTimers.delete(timer);
+        this.#respond(message, from, key, response, false);
+      }, Math.max(0, due - clock.now()));
+      this.#leisureTimers.add(timer);
+    };
+    this.#pending++;
+    const deadline = clock.setTimeout(
+      () =>
+        settle(
+          { code: CoapCode.INTERNAL_SERVER_ERROR },
+          new CoapTimeoutError(
+            `Cannot answer request: the handler did not finish in ${this.#handlerTimeout} ms`,
+          ),
+        ),
+      this.#handlerTimeout,
+    );
+    try {
+      // As for unicast: 4.04 without a handler, 5.03 when busy (sent only
+      // when the policy or No-Response asks for errors).
+      const result = handler === undefined
+        ? { code: CoapCode.NOT_FOUND }
+        : busy
+        ? { code: CoapCode.SERVICE_UNAVAILABLE }
+        : handler({ message, peer: from, group });
+      if (result instanceof Promise) {
+        result.then(
+          (response) => settle(response),
+          (error) =>
+            settle(
+              { code: CoapCode.INTERNAL_SERVER_ERROR },
+              error ?? new Error("rejected"),
+            ),
+        );
+      } else settle(result);
+    } catch (error) {
+      settle({ code: CoapCode.INTERNAL_SERVER_ERROR }, error);
+    }
   }
 
   #respond(

@@ -24,3 +24,4 @@
 export * from "./endpoint.ts";
 export * from "./errors.ts";
 export * from "./parameters.ts";
+export * from "./multicast.ts";

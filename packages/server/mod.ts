@@ -31,3 +31,4 @@ export * from "./server.ts";
 export * from "./router.ts";
 export * from "./request.ts";
 export * from "./well_known_core.ts";
+export * from "./multicast.ts";

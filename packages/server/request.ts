@@ -71,6 +71,12 @@ export interface CoapRequestInit {
    * @default {message.payload}
    */
   readonly payload?: Uint8Array;
+  /**
+   * The multicast group the request was sent to.
+   *
+   * @default {undefined} it came by unicast
+   */
+  readonly group?: string | undefined;
 }
 
 /**
@@ -121,6 +127,11 @@ export class CoapRequest {
   readonly peer: PeerAddress;
   /** The request message as received (for a block-wise body: the last block). */
   readonly message: CoapMessage;
+  /**
+   * The multicast group the request was sent to (RFC 7252 §8), or
+   * `undefined` when it came by unicast.
+   */
+  readonly group: string | undefined;
   #segments: readonly string[] | undefined;
   #query: URLSearchParams | undefined;
 
@@ -136,6 +147,7 @@ export class CoapRequest {
     this.code = init.message.code;
     this.params = init.params ?? {};
     this.payload = init.payload ?? init.message.payload;
+    this.group = init.group;
   }
 
   /** The Uri-Path segments, decoded. */

@@ -62,6 +62,13 @@ import { CoapRequest } from "./request.ts";
 import { methodName, Router } from "./router.ts";
 import type { MethodSelector, PathPattern, RouterEntry } from "./router.ts";
 import { wellKnownCore } from "./well_known_core.ts";
+import type { CoapServerMulticastOptions } from "./multicast.ts";
+import {
+  bindMulticastUdp,
+  checkMulticast,
+  endpointMulticast,
+  udpMulticast,
+} from "./_multicast.ts";
 
 export type {
   /**
@@ -625,6 +632,14 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    * @default {undefined}
    */
   logger?: ServerLogger;
+  /**
+   * Group communication (RFC 7252 §8): multicast groups to join, and how
+   * requests that come by multicast are answered (see
+   * {@linkcode CoapServerMulticastOptions}).
+   *
+   * @default {undefined} no groups joined
+   */
+  multicast?: CoapServerMulticastOptions;
 }
 
 interface RouteRecord {
@@ -1148,7 +1163,16 @@ export class CoapServer implements AsyncDisposable {
       const limit = options.maxDatagramSize === undefined
         ? {}
         : { maxDatagramSize: options.maxDatagramSize };
-      transport = (options.nativeUdp ?? true) && isDenoUdpAvailable()
+      const multicast = checkMulticast(options.multicast);
+      transport = multicast !== undefined
+        ? await bindMulticastUdp({
+          hostname,
+          port,
+          family: ipv6 ? "IPv6" : "IPv4",
+          ...limit,
+          multicast: udpMulticast(multicast),
+        })
+        : (options.nativeUdp ?? true) && isDenoUdpAvailable()
         ? await bindDenoUdp({ hostname, port, ...limit })
         : await bindUdp({
           hostname,
@@ -1171,6 +1195,7 @@ export class CoapServer implements AsyncDisposable {
         extra.has(number) ||
         (optionInfo(number) !== undefined && !UNSUPPORTED.has(number)),
       handler: (request) => this.#endOnError(request, this.#respond(request)),
+      ...endpointMulticast(options.multicast),
       ...(logger ? { logger: (event: EndpointLogEvent) => logger(event) } : {}),
     });
     this.#endpoint = endpoint;
@@ -1492,7 +1517,14 @@ export class CoapServer implements AsyncDisposable {
       if (existing) this.#removeObserver(existing, "deregistered");
     }
 
-    const request = new CoapRequest({ message, peer, method, params, payload });
+    const request = new CoapRequest({
+      message,
+      peer,
+      method,
+      params,
+      payload,
+      group: incoming.group,
+    });
     const context: Context = {
       message,
       peer,

@@ -55,3 +55,16 @@ export function checkDestination(to: PeerAddress): string | undefined {
   if (!isPort(to.port)) return "port must be an integer from 1 to 65535";
   return undefined;
 }
+
+/**
+ * Whether `hostname` is an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast
+ * address; an IPv6 scope id (`ff02::fd%eth0`) is allowed.
+ */
+export function isMulticastAddress(hostname: string): boolean {
+  if (typeof hostname !== "string") return false;
+  if (IPV4.test(hostname)) {
+    const first = Number(hostname.slice(0, hostname.indexOf(".")));
+    return first >= 224 && first <= 239;
+  }
+  return /^ff[0-9a-f]{2}:[0-9a-f:.]*(%.+)?$/i.test(hostname);
+}

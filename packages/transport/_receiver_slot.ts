@@ -1,7 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // The receiver side every transport shares: the current receiver, a short
 // queue for datagrams that arrive before `listen()`, and error routing.
-import type { PeerAddress, TransportReceiver } from "./types.ts";
+import type { DatagramInfo, PeerAddress, TransportReceiver } from "./types.ts";
 
 /** How many datagrams are kept while no receiver is set. */
 export const MAX_QUEUED = 32;
@@ -9,7 +9,7 @@ export const MAX_QUEUED = 32;
 /** Holds the receiver of one transport. */
 export class ReceiverSlot {
   #receiver: TransportReceiver | undefined;
-  #queue: [Uint8Array, PeerAddress][] = [];
+  #queue: [Uint8Array, PeerAddress, DatagramInfo | undefined][] = [];
   #flushing = false;
   #closed = false;
 
@@ -37,17 +37,18 @@ export class ReceiverSlot {
   }
 
   /** Hands a datagram to the receiver, or queues it (bounded) until there is one. */
-  deliver(data: Uint8Array, from: PeerAddress): void {
+  deliver(data: Uint8Array, from: PeerAddress, info?: DatagramInfo): void {
     if (this.#closed) return;
     const receiver = this.#receiver;
     if (receiver !== undefined && this.#queue.length === 0) {
       try {
-        receiver.onDatagram(data, from);
+        if (info === undefined) receiver.onDatagram(data, from);
+        else receiver.onDatagram(data, from, info);
       } catch (error) {
         rethrow(error);
       }
     } else if (this.#queue.length < MAX_QUEUED) {
-      this.#queue.push([data, from]);
+      this.#queue.push([data, from, info]);
     }
   }
 
@@ -73,9 +74,10 @@ export class ReceiverSlot {
   #flush(): void {
     this.#flushing = false;
     while (this.#queue.length > 0 && this.#receiver !== undefined) {
-      const [data, from] = this.#queue.shift()!;
+      const [data, from, info] = this.#queue.shift()!;
       try {
-        this.#receiver.onDatagram(data, from);
+        if (info === undefined) this.#receiver.onDatagram(data, from);
+        else this.#receiver.onDatagram(data, from, info);
       } catch (error) {
         rethrow(error);
       }

@@ -1,15 +1,21 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Helpers for this package's tests.
-import type { PeerAddress, TransportReceiver } from "./types.ts";
+import type { DatagramInfo, PeerAddress, TransportReceiver } from "./types.ts";
 
 /** Records what a transport delivers and lets a test wait for it. */
 export class Collector implements TransportReceiver {
-  readonly datagrams: { data: Uint8Array; from: PeerAddress }[] = [];
+  readonly datagrams: {
+    data: Uint8Array;
+    from: PeerAddress;
+    info?: DatagramInfo;
+  }[] = [];
   readonly errors: Error[] = [];
   #wake: (() => void)[] = [];
 
-  onDatagram(data: Uint8Array, from: PeerAddress): void {
-    this.datagrams.push({ data, from });
+  onDatagram(data: Uint8Array, from: PeerAddress, info?: DatagramInfo): void {
+    this.datagrams.push(
+      info === undefined ? { data, from } : { data, from, info },
+    );
     this.#notify();
   }
 

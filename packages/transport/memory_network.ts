@@ -7,13 +7,22 @@
  * @module
  */
 import type { Clock, TimerHandle } from "./clock.ts";
-import { checkDestination, formatAddress } from "./_address.ts";
+import {
+  checkDestination,
+  formatAddress,
+  isMulticastAddress,
+} from "./_address.ts";
 import { mulberry32 } from "./_mulberry32.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { refClock } from "./_ref_clock.ts";
 import { badDestination } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
-import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
+import type {
+  DatagramInfo,
+  PeerAddress,
+  Transport,
+  TransportReceiver,
+} from "./types.ts";
 
 /**
  * A delay drawn uniformly from `min` to `max` milliseconds.
@@ -212,6 +221,16 @@ export interface MemoryBindOptions {
    * @default {0}
    */
   port?: number;
+  /**
+   * Multicast groups the endpoint joins: a datagram sent to one of these
+   * addresses and the endpoint's port reaches it (and every other member on
+   * that port, each over its own link) with the group in the receiver's
+   * `info`. Any non-empty string works as a group name here; an address
+   * such as `"224.0.1.187"` or `"ff02::fd"` is a group even without members.
+   *
+   * @default {[]}
+   */
+  groups?: readonly string[];
 }
 
 /**
@@ -328,6 +347,7 @@ function zeroStats(): MemoryNetworkStats {
 
 class MemoryTransport implements Transport {
   readonly localAddress: PeerAddress;
+  groups: ReadonlySet<string> = new Set();
   readonly slot: ReceiverSlot = new ReceiverSlot();
   #transmit: (
     sender: MemoryTransport,
@@ -437,6 +457,7 @@ export class MemoryNetwork implements Disposable {
   #partitions = new Set<string>();
   #dropAll = false;
   #endpoints = new Map<string, MemoryTransport>();
+  #groups = new Set<string>();
   #flights = new Set<Flight>();
   #stats = zeroStats();
   #linkStats = new Map<string, MemoryNetworkStats>();
@@ -515,7 +536,15 @@ export class MemoryNetwork implements Disposable {
    * ```
    */
   bind(options: MemoryBindOptions = {}): Transport {
-    const { hostname = "127.0.0.1", port = 0 } = options ?? {};
+    const { hostname = "127.0.0.1", port = 0, groups = [] } = options ?? {};
+    if (
+      !Array.isArray(groups) ||
+      !groups.every((group) => typeof group === "string" && group !== "")
+    ) {
+      throw new TypeError(
+        "Cannot bind memory endpoint: groups must be an array of non-empty strings",
+      );
+    }
     if (typeof hostname !== "string" || hostname === "") {
       throw new TypeError(
         "Cannot bind memory endpoint: hostname must be a non-empty string",
@@ -547,6 +576,8 @@ export class MemoryNetwork implements Disposable {
         if (this.#endpoints.get(at) === closed) this.#endpoints.delete(at);
       },
     );
+    transport.groups = new Set(groups);
+    for (const group of groups) this.#groups.add(group);
     this.#endpoints.set(key(address), transport);
     return transport;
   }
@@ -780,10 +811,37 @@ export class MemoryNetwork implements Disposable {
       return;
     }
     const from = sender.localAddress;
-    const destination = copyAddress(to);
+    this.#stats.sent++;
+    if (this.#groups.has(to.hostname) || isMulticastAddress(to.hostname)) {
+      // Multicast: a copy over each member's own link, never back to the sender.
+      const info = { group: to.hostname };
+      let members = 0;
+      for (const member of [...this.#endpoints.values()]) {
+        if (
+          member !== sender && member.localAddress.port === to.port &&
+          member.groups.has(to.hostname)
+        ) {
+          members++;
+          this.#route(data, from, member.localAddress, info);
+        }
+      }
+      if (members === 0) {
+        this.#stats.undeliverable++;
+        this.#countersOf(from, to).undeliverable++;
+      }
+      return;
+    }
+    this.#route(data, from, copyAddress(to), undefined);
+  }
+
+  #route(
+    data: Uint8Array,
+    from: PeerAddress,
+    destination: PeerAddress,
+    info: DatagramInfo | undefined,
+  ): void {
     const link = this.#countersOf(from, destination);
     const stats = this.#stats;
-    stats.sent++;
     link.sent++;
     if (this.#dropAll || this.#partitions.has(pairKey(from, destination))) {
       stats.dropped++;
@@ -815,7 +873,7 @@ export class MemoryNetwork implements Disposable {
         stats.reordered++;
         link.reordered++;
       }
-      this.#schedule(data.slice(), from, destination, delay, link);
+      this.#schedule(data.slice(), from, destination, delay, link, info);
     }
   }
 
@@ -825,12 +883,13 @@ export class MemoryNetwork implements Disposable {
     to: PeerAddress,
     delay: number,
     link: MemoryNetworkStats,
+    info?: DatagramInfo,
   ): void {
     const flight: Flight = { handle: undefined };
     this.#flights.add(flight);
     flight.handle = this.#clock.setTimeout(() => {
       if (!this.#flights.delete(flight)) return; // Cancelled by close().
-      this.#arrive(data, from, to, link);
+      this.#arrive(data, from, to, link, info);
     }, delay);
   }
 
@@ -839,12 +898,16 @@ export class MemoryNetwork implements Disposable {
     from: PeerAddress,
     to: PeerAddress,
     link: MemoryNetworkStats,
+    info: DatagramInfo | undefined,
   ): void {
     const endpoint = this.#endpoints.get(key(to));
-    if (endpoint === undefined) {
+    if (
+      endpoint === undefined ||
+      (info?.group !== undefined && !endpoint.groups.has(info.group))
+    ) {
       this.#stats.undeliverable++;
       link.undeliverable++;
-      if (this.#reportUnreachable) {
+      if (this.#reportUnreachable && info === undefined) {
         this.#endpoints.get(key(from))?.slot.error(
           new TransportError(
             `Cannot send datagram to ${
@@ -858,7 +921,11 @@ export class MemoryNetwork implements Disposable {
     }
     this.#stats.delivered++;
     link.delivered++;
-    endpoint.slot.deliver(data, { hostname: from.hostname, port: from.port });
+    endpoint.slot.deliver(
+      data,
+      { hostname: from.hostname, port: from.port },
+      info,
+    );
   }
 }
 

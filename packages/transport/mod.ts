@@ -29,3 +29,4 @@ export * from "./udp.ts";
 export * from "./deno_udp.ts";
 export * from "./memory_network.ts";
 export * from "./socket_adapter.ts";
+export * from "./multicast.ts";

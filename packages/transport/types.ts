@@ -27,6 +27,34 @@ export interface PeerAddress {
 }
 
 /**
+ * What a transport knows about how a datagram arrived, beyond its sender.
+ *
+ * @example Usage
+ * ```ts
+ * import { FakeClock, MemoryNetwork, type DatagramInfo } from "@microcoap/transport";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const clock = new FakeClock();
+ * using network = new MemoryNetwork({ clock });
+ * const member = network.bind({ port: 5683, groups: ["224.0.1.187"] });
+ * const infos: (DatagramInfo | undefined)[] = [];
+ * member.listen({ onDatagram: (_data, _from, info) => infos.push(info) });
+ * const sender = network.bind();
+ * sender.send(new Uint8Array([1]), { hostname: "224.0.1.187", port: 5683 });
+ * sender.send(new Uint8Array([2]), member.localAddress);
+ * await clock.tick(0);
+ * assertEquals(infos, [{ group: "224.0.1.187" }, undefined]);
+ * ```
+ */
+export interface DatagramInfo {
+  /**
+   * The multicast group the datagram was sent to, when it arrived by
+   * multicast; absent for unicast datagrams.
+   */
+  readonly group?: string;
+}
+
+/**
  * Receives what a transport delivers.
  *
  * @example Usage
@@ -47,9 +75,10 @@ export interface PeerAddress {
 export interface TransportReceiver {
   /**
    * Called once per received datagram. `data` belongs to the receiver (the
-   * transport never reuses it).
+   * transport never reuses it). `info` is given by transports that know
+   * more, such as the multicast group a datagram was sent to.
    */
-  onDatagram(data: Uint8Array, from: PeerAddress): void;
+  onDatagram(data: Uint8Array, from: PeerAddress, info?: DatagramInfo): void;
   /**
    * Called for socket errors (send failures, ICMP unreachable where the
    * platform reports it). Without it, errors are dropped.
