@@ -535,7 +535,9 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   maxPeers?: number;
   /**
    * Whether an option number is understood; requests with an unrecognised
-   * critical option get 4.02 (RFC 7252 §5.4.1).
+   * critical option get 4.02 (RFC 7252 §5.4.1). A registered critical option
+   * with a value of the wrong length, or repeated when it is not repeatable,
+   * counts as unrecognised too (§5.4.3, §5.4.5).
    *
    * @default {every option registered in @microcoap/codec}
    */
@@ -1504,8 +1506,19 @@ export class CoapEndpoint implements AsyncDisposable {
   #criticalOptionsRecognized(message: CoapMessage): boolean {
     const options = message.options;
     for (let i = 0; i < options.length; i++) {
-      const number = options[i]!.number;
-      if ((number & 1) === 1 && !this.#recognized(number)) return false;
+      const option = options[i]!;
+      const number = option.number;
+      if ((number & 1) === 0) continue;
+      if (!this.#recognized(number)) return false;
+      // A value of the wrong length, or a second occurrence of a
+      // non-repeatable option, counts as unrecognised (RFC 7252 §5.4.3, §5.4.5).
+      const info = optionInfo(number);
+      if (info === undefined) continue;
+      const length = option.value.length;
+      if (length < info.minLength || length > info.maxLength) return false;
+      if (!info.repeatable && i > 0 && options[i - 1]!.number === number) {
+        return false;
+      }
     }
     return true;
   }
