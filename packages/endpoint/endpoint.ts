@@ -1460,7 +1460,11 @@ export class CoapEndpoint implements AsyncDisposable {
     const type = message.type;
     if (type === "ACK") {
       const tx = this.#transmissions.get(key + "#" + message.messageId);
-      if (!tx) return this.#ignore(from, message);
+      // A piggybacked response we cannot process is rejected, and rejecting
+      // an ACK means ignoring it (RFC 7252 §5.4.1, §4.2).
+      if (!tx || !this.#criticalOptionsRecognized(message)) {
+        return this.#ignore(from, message);
+      }
       this.#stop(tx);
       tx.onAck(message);
       return;

@@ -598,6 +598,48 @@ Deno.test("a repeated or out-of-range critical option gets 4.02 like an unrecogn
   await peer.transport.close();
 });
 
+Deno.test("a piggybacked response with an unrecognised critical option is rejected (ignored) and the request retransmitted", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  let settled: CoapMessage | undefined;
+  client.request(server.address, { code: CoapCode.GET }).then((response) =>
+    settled = response
+  );
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  // RFC 7252 §5.4.1: rejected; rejecting an ACK means ignoring it (§4.2).
+  for (
+    const options of [
+      [{ number: 2049, value: new Uint8Array([1]) }],
+      // Block2 twice: the second is unrecognised (§5.4.5).
+      [
+        { number: 23, value: new Uint8Array([0x02]) },
+        { number: 23, value: new Uint8Array([0x12]) },
+      ],
+    ]
+  ) {
+    server.transport.send(
+      encode({ ...request, type: "ACK", code: CoapCode.CONTENT, options }),
+      client.localAddress,
+    );
+  }
+  await clock.tick(1);
+  assertEquals(settled, undefined);
+  await clock.tick(3000);
+  assertEquals(server.received.length, 2);
+  assertEquals(server.received[1]!.message.messageId, request.messageId);
+  server.transport.send(
+    encode({ ...request, type: "ACK", code: CoapCode.CONTENT }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(settled?.code, CoapCode.CONTENT);
+  await client.close();
+  await server.transport.close();
+});
+
 Deno.test("a handler that throws or rejects gets 5.00 and the endpoint keeps serving", async () => {
   const clock = new FakeClock();
   const network = new MemoryNetwork({ clock });
