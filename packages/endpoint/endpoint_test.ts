@@ -598,6 +598,32 @@ Deno.test("a repeated or out-of-range critical option gets 4.02 like an unrecogn
   await peer.transport.close();
 });
 
+Deno.test("by default OSCORE, Q-Block1 and Q-Block2 are not recognised: 4.02 (RFC 8613 §2, RFC 9177 §4)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  for (const [messageId, number] of [[1, 9], [2, 19], [3, 31]] as const) {
+    peer.transport.send(
+      encode({
+        type: "CON",
+        code: CoapCode.GET,
+        messageId,
+        token: new Uint8Array(0),
+        options: [{ number, value: new Uint8Array([0]) }],
+        payload: new Uint8Array(0),
+      }),
+      server.localAddress,
+    );
+  }
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => r.message.code),
+    [CoapCode.BAD_OPTION, CoapCode.BAD_OPTION, CoapCode.BAD_OPTION],
+  );
+  assertEquals(calls.length, 0);
+  await server.close();
+  await peer.transport.close();
+});
+
 Deno.test("a piggybacked response with an unrecognised critical option is rejected (ignored) and the request retransmitted", async () => {
   const clock = new FakeClock();
   const network = new MemoryNetwork({ clock });
