@@ -276,3 +276,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "interop: libcoap coap-client FETCHes a block-wise answer, asking for later blocks without the body",
+  ignore: !hasLibcoap,
+  async fn() {
+    const server = new CoapServer({ hostname: "127.0.0.1", port: 0 });
+    server.fetch("/query", (r) => ({
+      payload: `${new TextDecoder().decode(r.payload)}: ${big(2000)}`,
+    }));
+    const { port } = await server.listen();
+    try {
+      const run = await libcoap([
+        "-m",
+        "fetch",
+        "-e",
+        "q=1",
+        "-b",
+        "256",
+        `coap://127.0.0.1:${port}/query`,
+      ]);
+      assertEquals(run.stdout.trimEnd(), `q=1: ${big(2000)}`);
+    } finally {
+      await server.close();
+    }
+  },
+});

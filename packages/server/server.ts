@@ -1372,9 +1372,14 @@ export class CoapServer implements AsyncDisposable {
 
     const peerKey = keyOf(peer);
     const safe = method === "GET" || method === "FETCH";
-    // Further blocks of an unsafe method's large response come from the cache.
+    // Further blocks of an unsafe method's large response come from the
+    // cache, and so do those of a FETCH asked for without its body (as
+    // libcoap does, after RFC 7959 §3.3): running the handler on no body
+    // would answer another request.
+    const bodyless = method === "FETCH" && message.payload.length === 0;
     if (
-      !safe && block2 !== undefined && block2.num > 0 && block1 === undefined
+      (!safe || bodyless) && block2 !== undefined && block2.num > 0 &&
+      block1 === undefined
     ) {
       const cached = this.#responses?.get(cacheKey(peerKey, message));
       if (cached === undefined) {
@@ -1590,7 +1595,10 @@ export class CoapServer implements AsyncDisposable {
         firstSzx,
       );
     }
-    if (!safe && body.length > 16 << Math.min(szx, firstSzx)) {
+    if (
+      (!safe || method === "FETCH") &&
+      body.length > 16 << Math.min(szx, firstSzx)
+    ) {
       // Later blocks answer requests without Block1: do not echo it there.
       this.#responses?.set(cacheKey(context.peerKey, message), {
         code,
