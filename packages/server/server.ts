@@ -1599,11 +1599,13 @@ export class CoapServer implements AsyncDisposable {
       (!safe || method === "FETCH") &&
       body.length > 16 << Math.min(szx, firstSzx)
     ) {
-      // Later blocks answer requests without Block1: do not echo it there.
+      // Later blocks answer requests without Block1 or Observe: do not
+      // echo those there.
       this.#responses?.set(cacheKey(context.peerKey, message), {
         code,
         options: options.filter((option) =>
-          option.number !== CoapOptionNumber.BLOCK1
+          option.number !== CoapOptionNumber.BLOCK1 &&
+          option.number !== CoapOptionNumber.OBSERVE
         ),
         body,
         szx,
@@ -1859,6 +1861,19 @@ export class CoapServer implements AsyncDisposable {
           value: encodeObserve(observer.sequence),
         },
       ];
+      // The rest of a large FETCH notification is asked for without the
+      // body: from the cache, as for the registration's response.
+      if (
+        observer.request.code === CoapCode.FETCH &&
+        payload.length > 16 << observer.szx
+      ) {
+        this.#responses?.set(cacheKey(keyOf(observer.peer), observer.request), {
+          code: built.code,
+          options: built.options,
+          body: payload,
+          szx: observer.szx,
+        });
+      }
       // A notification larger than a block goes as its first block (RFC 7959 §2.6).
       const sliced = this.#serveBlock(
         built.code,
