@@ -186,6 +186,14 @@ export function addFileRoutes(server: CoapServer, dir: string): void {
       return fail(CoapCode.CONFLICT, "A directory has that name");
     }
     const created = info === undefined;
+    // Conditional PUT (RFC 7252 §5.10.8). Files carry no ETag of their own,
+    // so an If-Match value is only checked for the file's existence.
+    if (request.ifNoneMatch && !created) {
+      return fail(CoapCode.PRECONDITION_FAILED, "The file exists");
+    }
+    if (request.ifMatch.length > 0 && created) {
+      return fail(CoapCode.PRECONDITION_FAILED, "No such file");
+    }
     await writeFile(target, request.payload);
     return created ? { code: CoapCode.CREATED } : { code: CoapCode.CHANGED };
   };

@@ -138,3 +138,29 @@ Deno.test({
     assert(times.length >= 2, observe.stdout);
   },
 });
+
+Deno.test({
+  name:
+    "coap-client-notls gets 4.12 from microcoap serve --dir for a conditional PUT that fails",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microcoap_libcoap_" });
+    try {
+      await Deno.writeTextFile(`${dir}/a.txt`, "alpha");
+      await using serve = await serveOnFreePort({ dir });
+      const put = (args: string[]) =>
+        coapClient(["-B", "5", "-m", "put", "-e", "new", ...args]);
+      // -O 5: If-None-Match; -O 1: an empty If-Match.
+      const exists = await put(["-O", "5", `${serve.url}/files/a.txt`]);
+      assertMatch(exists.stdout + exists.stderr, /4\.12/);
+      assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "alpha");
+      const missing = await put(["-O", "1,", `${serve.url}/files/b.txt`]);
+      assertMatch(missing.stdout + missing.stderr, /4\.12/);
+      const created = await put(["-O", "5", `${serve.url}/files/c.txt`]);
+      assertEquals(created.code, 0);
+      assertEquals(await Deno.readTextFile(`${dir}/c.txt`), "new");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -239,6 +239,34 @@ Deno.test("serve --dir stores PUT uploads, block-wise too, creating directories"
   );
 });
 
+Deno.test("serve --dir honours If-None-Match and If-Match on PUT with 4.12 (RFC 7252 §5.10.8)", async () => {
+  await using tree = await fileTree();
+  await using s = await started(tree.dir);
+  const exists = await s.client.put(`${s.url}/files/a.txt`, {
+    payload: "overwritten",
+    ifNoneMatch: true,
+  });
+  assertEquals(exists.codeText, "4.12");
+  assertEquals(await Deno.readTextFile(`${tree.dir}/a.txt`), "alpha\n");
+  const missing = await s.client.put(`${s.url}/files/missing.txt`, {
+    payload: "x",
+    ifMatch: true,
+  });
+  assertEquals(missing.codeText, "4.12");
+  await assertRejects(() => Deno.stat(`${tree.dir}/missing.txt`));
+  const created = await s.client.put(`${s.url}/files/fresh.txt`, {
+    payload: "fresh",
+    ifNoneMatch: true,
+  });
+  assertEquals(created.codeText, "2.01");
+  const changed = await s.client.put(`${s.url}/files/a.txt`, {
+    payload: "changed",
+    ifMatch: true,
+  });
+  assertEquals(changed.codeText, "2.04");
+  assertEquals(await Deno.readTextFile(`${tree.dir}/a.txt`), "changed");
+});
+
 Deno.test("serve --dir never writes outside through links", async () => {
   await using tree = await fileTree();
   await using s = await started(tree.dir);

@@ -12,6 +12,7 @@ import {
   encodeUint,
   formatCode,
   MESSAGE_TYPES,
+  optionInfo,
   uriPath,
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption } from "@microcoap/codec";
@@ -510,6 +511,15 @@ export interface CoapOptions
    * @default {console.log}
    */
   log?: (line: string) => void;
+  /**
+   * Whether an option number is understood; requests with an unrecognised
+   * critical option get 4.02. Block1 is not by default: a request callback
+   * gets one datagram's payload, so a block-wise request body would reach it
+   * cut at the first block.
+   *
+   * @default {every option registered in @microcoap/codec but OSCORE, Q-Block1, Q-Block2 and Block1}
+   */
+  isRecognizedOption?: (number: number) => boolean;
 }
 
 interface InboxItem {
@@ -1025,6 +1035,7 @@ export class Coap {
     const { hostname: _h, debug: _d, log: _l, ...endpointOptions } =
       this.#options;
     this.#endpoint = new CoapEndpoint(transport, {
+      isRecognizedOption: recognized,
       ...endpointOptions,
       handler: (request) => this.#handle(request.message, request.peer),
       logger: (event) => {
@@ -1139,6 +1150,16 @@ function fromMessage(message: CoapMessage): CoapPacket {
     }
   }
   return packet;
+}
+
+// Registered options the Coap class does not implement: OSCORE, Q-Block1 and
+// Q-Block2, and Block1, as a callback gets one datagram's payload (a
+// block-wise body would reach it cut at the first block). All are critical,
+// so requests carrying them get 4.02 (RFC 7252 §5.4.1, RFC 7959 §2.2).
+const UNIMPLEMENTED = new Set([9, 19, 27, 31]);
+
+function recognized(number: number): boolean {
+  return optionInfo(number) !== undefined && !UNIMPLEMENTED.has(number);
 }
 
 function address(peer: PeerAddress | undefined): string {

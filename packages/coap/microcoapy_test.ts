@@ -372,3 +372,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a Coap server refuses a block-wise upload from coap-client with 4.02 instead of passing on its first block",
+  ignore: !hasLibcoap,
+  async fn() {
+    const server = new Coap();
+    await server.start(0, "127.0.0.1");
+    const payloads: string[] = [];
+    server.addIncomingRequestCallback("store", (packet, ip, port) => {
+      payloads.push(str(packet.payload));
+      server.sendResponse(
+        ip,
+        port,
+        packet.messageid,
+        "ok",
+        68,
+        0,
+        packet.token,
+      );
+    });
+    let serving = true;
+    const loop = (async () => {
+      while (serving) await server.poll(100);
+    })();
+    try {
+      const url = `coap://127.0.0.1:${server.port}/store`;
+      const body = "0123456789abcdef".repeat(4);
+      // Block1 is critical (RFC 7959 §2.2): a callback gets one datagram's
+      // payload, so the body would arrive cut at the first block.
+      const blocks = await coapClient(
+        ["-B", "5", "-m", "put", "-b", "16", "-e", body, url],
+      );
+      assertStringIncludes(blocks.stdout + blocks.stderr, "4.02");
+      assertEquals(payloads, []);
+      const whole = await coapClient(["-B", "5", "-m", "put", "-e", body, url]);
+      assertEquals(whole.stdout.trim(), "ok");
+      assertEquals(payloads, [body]);
+    } finally {
+      serving = false;
+      await loop;
+      await server.stop();
+    }
+  },
+});

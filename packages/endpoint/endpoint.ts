@@ -550,9 +550,11 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   maxPeers?: number;
   /**
    * Whether an option number is understood; requests with an unrecognised
-   * critical option get 4.02 (RFC 7252 §5.4.1).
+   * critical option get 4.02 (RFC 7252 §5.4.1). A registered critical option
+   * with a value of the wrong length, or repeated when it is not repeatable,
+   * counts as unrecognised too (§5.4.3, §5.4.5).
    *
-   * @default {every option registered in @microcoap/codec}
+   * @default {every option registered in @microcoap/codec but OSCORE, Q-Block1 and Q-Block2}
    */
   isRecognizedOption?: (number: number) => boolean;
   /**
@@ -1943,8 +1945,11 @@ function suppressed(request: CoapMessage, code: number): boolean {
   return false;
 }
 
+// Registered, but nothing in this stack implements them: OSCORE (9),
+// Q-Block1 (19) and Q-Block2 (31). A peer relying on them must get 4.02.
 function isRegistered(number: number): boolean {
-  return optionInfo(number) !== undefined;
+  return optionInfo(number) !== undefined && number !== 9 && number !== 19 &&
+    number !== 31;
 }
 
 function positive(name: string, value: number): number {

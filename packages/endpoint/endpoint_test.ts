@@ -563,6 +563,109 @@ Deno.test("an unrecognised critical option gets 4.02, an elective one is ignored
   await peer.transport.close();
 });
 
+Deno.test("a repeated or out-of-range critical option gets 4.02 like an unrecognised one (RFC 7252 §5.4.3, §5.4.5)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  // Hand-built CON GETs (mid 1..): encode() refuses overlong values.
+  const requests = [
+    [0x40, 0x01, 0, 1, 0x31, 0x61, 0x01, 0x62], // Uri-Host "a", Uri-Host "b"
+    [0x40, 0x01, 0, 2, 0x72, 0x16, 0x33, 0x02, 0x16, 0x33], // Uri-Port twice
+    [0x40, 0x01, 0, 3, 0xd1, 0x04, 0x00, 0x01, 0x32], // Accept twice
+    [0x40, 0x01, 0, 4, 0x50, 0x00], // If-None-Match twice
+    [0x40, 0x01, 0, 5, 0x73, 0x00, 0x16, 0x33], // Uri-Port of 3 bytes
+    [0x40, 0x01, 0, 6, 0x30], // an empty Uri-Host
+    [0x40, 0x01, 0, 7, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 9], // If-Match of 9 bytes
+    [0x40, 0x01, 0, 8, 0xd3, 0x04, 0x00, 0x00, 0x32], // Accept of 3 bytes
+    // Elective ones are ignored: Content-Format twice, Max-Age of 5 bytes.
+    [0x40, 0x01, 0, 9, 0xc0, 0x01, 0x32, 0x25, 0, 0, 0, 0, 1],
+    // Repeatable ones may repeat: Uri-Path twice, If-Match twice.
+    [0x40, 0x01, 0, 10, 0x11, 0x01, 0x01, 0x02, 0xa1, 0x61, 0x01, 0x62],
+  ];
+  for (const bytes of requests) {
+    peer.transport.send(new Uint8Array(bytes), server.localAddress);
+  }
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => [r.message.messageId, r.message.code]),
+    [
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((id) => [id, CoapCode.BAD_OPTION]),
+      [9, CoapCode.CONTENT],
+      [10, CoapCode.CONTENT],
+    ],
+  );
+  assertEquals(calls.length, 2);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("by default OSCORE, Q-Block1 and Q-Block2 are not recognised: 4.02 (RFC 8613 §2, RFC 9177 §4)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  for (const [messageId, number] of [[1, 9], [2, 19], [3, 31]] as const) {
+    peer.transport.send(
+      encode({
+        type: "CON",
+        code: CoapCode.GET,
+        messageId,
+        token: new Uint8Array(0),
+        options: [{ number, value: new Uint8Array([0]) }],
+        payload: new Uint8Array(0),
+      }),
+      server.localAddress,
+    );
+  }
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((r) => r.message.code),
+    [CoapCode.BAD_OPTION, CoapCode.BAD_OPTION, CoapCode.BAD_OPTION],
+  );
+  assertEquals(calls.length, 0);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("a piggybacked response with an unrecognised critical option is rejected (ignored) and the request retransmitted", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const client = new CoapEndpoint(network.bind(), { clock });
+  let settled: CoapMessage | undefined;
+  client.request(server.address, { code: CoapCode.GET }).then((response) =>
+    settled = response
+  );
+  await clock.tick(1);
+  const request = server.received[0]!.message;
+  // RFC 7252 §5.4.1: rejected; rejecting an ACK means ignoring it (§4.2).
+  for (
+    const options of [
+      [{ number: 2049, value: new Uint8Array([1]) }],
+      // Block2 twice: the second is unrecognised (§5.4.5).
+      [
+        { number: 23, value: new Uint8Array([0x02]) },
+        { number: 23, value: new Uint8Array([0x12]) },
+      ],
+    ]
+  ) {
+    server.transport.send(
+      encode({ ...request, type: "ACK", code: CoapCode.CONTENT, options }),
+      client.localAddress,
+    );
+  }
+  await clock.tick(1);
+  assertEquals(settled, undefined);
+  await clock.tick(3000);
+  assertEquals(server.received.length, 2);
+  assertEquals(server.received[1]!.message.messageId, request.messageId);
+  server.transport.send(
+    encode({ ...request, type: "ACK", code: CoapCode.CONTENT }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(settled?.code, CoapCode.CONTENT);
+  await client.close();
+  await server.transport.close();
+});
+
 Deno.test("a handler that throws or rejects gets 5.00 and the endpoint keeps serving", async () => {
   const clock = new FakeClock();
   const network = new MemoryNetwork({ clock });

@@ -388,7 +388,7 @@ Deno.test("multicast() does not take the message ID of a CON still in flight to 
 Deno.test("an endpoint without a handler answers a group request with 4.04 only when errors are asked for", async () => {
   const clock = new FakeClock();
   using network = new MemoryNetwork({ clock });
-  await using server = new CoapEndpoint(
+  await using _server = new CoapEndpoint(
     network.bind({ hostname: "10.0.0.1", port: 5683, groups: [GROUP] }),
     { clock, multicastResponses: "all", multicastLeisure: 0 },
   );

@@ -211,6 +211,57 @@ Deno.test("block2: further blocks of a POST response come from a cache, the hand
   }
 });
 
+Deno.test("block2: further blocks of a FETCH response asked for without the body come from a cache", async () => {
+  let calls = 0;
+  const h = await setup(
+    { blockSize: 32 },
+    {},
+    (server) =>
+      server.fetch("/query", (request) => {
+        calls++;
+        // The answer depends on the request body, as FETCH answers do.
+        return { payload: body(40 + request.payload.length) };
+      }),
+  );
+  try {
+    const first = await h.request(CoapCode.FETCH, "/query", {
+      payload: body(60),
+    });
+    assertEquals(blockOf(first, B2), { num: 0, more: true, szx: 1 });
+    // libcoap (and RFC 7959 §3.3) ask for the next blocks without the body.
+    const chunks = [first.payload];
+    for (let num = 1; num < 4; num++) {
+      const next = await h.request(CoapCode.FETCH, "/query", {
+        options: [block(B2, { num, more: false, szx: 1 })],
+      });
+      assertEquals(next.code, CoapCode.CONTENT, `block ${num}`);
+      assertEquals(
+        getOption(next, CoapOptionNumber.ETAG),
+        getOption(first, CoapOptionNumber.ETAG),
+      );
+      chunks.push(next.payload);
+    }
+    assertEquals(new Uint8Array(chunks.flatMap((c) => [...c])), body(100));
+    assertEquals(calls, 1);
+    // A client that repeats the body gets the block of a fresh answer.
+    const again = await h.request(CoapCode.FETCH, "/query", {
+      options: [block(B2, { num: 1, more: false, szx: 1 })],
+      payload: body(60),
+    });
+    assertEquals(again.payload, body(100).subarray(32, 64));
+    assertEquals(calls, 2);
+    // Once the cache expired, a block without the body cannot be answered.
+    await h.clock.tick(300_000);
+    const late = await h.request(CoapCode.FETCH, "/query", {
+      options: [block(B2, { num: 1, more: false, szx: 1 })],
+    });
+    assertEquals(late.code, CoapCode.REQUEST_ENTITY_INCOMPLETE);
+    assertEquals(calls, 2);
+  } finally {
+    await h.close();
+  }
+});
+
 /** Uploads a body block by block; returns every response. */
 async function upload(
   h: Harness,

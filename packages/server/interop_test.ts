@@ -250,3 +250,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "interop: libcoap coap-client gets 4.02 for a critical option of the wrong length",
+  ignore: !hasLibcoap,
+  async fn() {
+    const s = await startServer("127.0.0.1");
+    try {
+      const [accept, host, ifMatch, elective] = await Promise.all([
+        // Accept of 3 bytes (at most 2), an empty Uri-Host (at least 1),
+        // If-Match of 9 bytes (at most 8): RFC 7252 §5.4.3.
+        libcoap(["-O", "17,0x000032", `${s.base}/hello`]),
+        libcoap(["-U", "-O", "3,0x", `${s.base}/hello`]),
+        libcoap(["-O", "1,0x000102030405060708", `${s.base}/hello`]),
+        // An elective one (Max-Age of 5 bytes) is ignored.
+        libcoap(["-O", "14,0x0000000001", `${s.base}/hello`]),
+      ]);
+      assertStringIncludes(accept.stdout + accept.stderr, "4.02");
+      assertStringIncludes(host.stdout + host.stderr, "4.02");
+      assertStringIncludes(ifMatch.stdout + ifMatch.stderr, "4.02");
+      assertEquals(elective.stdout.trimEnd(), "hello world");
+    } finally {
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "interop: libcoap coap-client FETCHes a block-wise answer, asking for later blocks without the body",
+  ignore: !hasLibcoap,
+  async fn() {
+    const server = new CoapServer({ hostname: "127.0.0.1", port: 0 });
+    server.fetch("/query", (r) => ({
+      payload: `${new TextDecoder().decode(r.payload)}: ${big(2000)}`,
+    }));
+    const { port } = await server.listen();
+    try {
+      const run = await libcoap([
+        "-m",
+        "fetch",
+        "-e",
+        "q=1",
+        "-b",
+        "256",
+        `coap://127.0.0.1:${port}/query`,
+      ]);
+      assertEquals(run.stdout.trimEnd(), `q=1: ${big(2000)}`);
+    } finally {
+      await server.close();
+    }
+  },
+});

@@ -558,6 +558,62 @@ Deno.test("observe: a notification larger than a block goes as its first block",
   }
 });
 
+Deno.test("observe: the rest of a large FETCH notification comes with FETCHes without the body, without Observe", async () => {
+  let n = 0;
+  const h = await setup({ blockSize: 64 });
+  const resource = h.server.fetch(
+    "/query",
+    (request) => ({
+      payload: `${str(request.payload)}:${n}:`.padEnd(160, "x"),
+    }),
+    { observable: true },
+  );
+  const fetchRest = async (note: CoapMessage) => {
+    let text = str(note.payload);
+    for (let num = 1; num < 3; num++) {
+      // As libcoap asks: another token, no Observe, no body.
+      const block = await h.request(CoapCode.FETCH, "/query", {
+        options: [{
+          number: CoapOptionNumber.BLOCK2,
+          value: encodeBlock({ num, more: false, szx: 2 }),
+        }],
+      });
+      assertEquals(block.code, CoapCode.CONTENT);
+      assertEquals(getOption(block, OBSERVE), undefined);
+      assertEquals(
+        getOption(block, CoapOptionNumber.ETAG),
+        getOption(note, CoapOptionNumber.ETAG),
+      );
+      text += str(block.payload);
+    }
+    return text;
+  };
+  try {
+    const responses: CoapMessage[] = [];
+    const controller = new AbortController();
+    const first = await h.settle(
+      h.client.request(h.address, {
+        code: CoapCode.FETCH,
+        options: [...uri("/query"), observeOpt(0)],
+        payload: new TextEncoder().encode("q"),
+      }, {
+        signal: controller.signal,
+        onResponse: (response) => responses.push(response),
+      }),
+    );
+    assert(getOption(first, OBSERVE) !== undefined);
+    assertEquals(await fetchRest(first), "q:0:".padEnd(160, "x"));
+    n = 1;
+    resource.notify();
+    await h.clock.tick(0);
+    assertEquals(await fetchRest(responses[1]!), "q:1:".padEnd(160, "x"));
+    assertEquals(resource.observers, 1);
+    controller.abort();
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("observe: close() ends observations and stops their timers", async () => {
   const route = counterRoute({ maxAge: 5 });
   const h = await setup({}, {}, (server) => route.install(server));

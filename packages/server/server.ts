@@ -1438,9 +1438,14 @@ export class CoapServer implements AsyncDisposable {
 
     const peerKey = keyOf(peer);
     const safe = method === "GET" || method === "FETCH";
-    // Further blocks of an unsafe method's large response come from the cache.
+    // Further blocks of an unsafe method's large response come from the
+    // cache, and so do those of a FETCH asked for without its body (as
+    // libcoap does, after RFC 7959 §3.3): running the handler on no body
+    // would answer another request.
+    const bodyless = method === "FETCH" && message.payload.length === 0;
     if (
-      !safe && block2 !== undefined && block2.num > 0 && block1 === undefined
+      (!safe || bodyless) && block2 !== undefined && block2.num > 0 &&
+      block1 === undefined
     ) {
       const cached = this.#responses?.get(cacheKey(peerKey, message));
       if (cached === undefined) {
@@ -1665,12 +1670,17 @@ export class CoapServer implements AsyncDisposable {
         firstSzx,
       );
     }
-    if (!safe && body.length > 16 << Math.min(szx, firstSzx)) {
-      // Later blocks answer requests without Block1: do not echo it there.
+    if (
+      (!safe || method === "FETCH") &&
+      body.length > 16 << Math.min(szx, firstSzx)
+    ) {
+      // Later blocks answer requests without Block1 or Observe: do not
+      // echo those there.
       this.#responses?.set(cacheKey(context.peerKey, message), {
         code,
         options: options.filter((option) =>
-          option.number !== CoapOptionNumber.BLOCK1
+          option.number !== CoapOptionNumber.BLOCK1 &&
+          option.number !== CoapOptionNumber.OBSERVE
         ),
         body,
         szx,
@@ -1930,6 +1940,19 @@ export class CoapServer implements AsyncDisposable {
           value: encodeObserve(observer.sequence),
         },
       ];
+      // The rest of a large FETCH notification is asked for without the
+      // body: from the cache, as for the registration's response.
+      if (
+        observer.request.code === CoapCode.FETCH &&
+        payload.length > 16 << observer.szx
+      ) {
+        this.#responses?.set(cacheKey(keyOf(observer.peer), observer.request), {
+          code: built.code,
+          options: built.options,
+          body: payload,
+          szx: observer.szx,
+        });
+      }
       // A notification larger than a block goes as its first block (RFC 7959 §2.6).
       const sliced = this.#serveBlock(
         built.code,
