@@ -71,7 +71,9 @@ export interface ServerResponse {
    */
   readonly locationQuery?: string | readonly string[];
   /**
-   * Further raw options, added as they are.
+   * Further raw options, added as they are. A Content-Format, Max-Age or
+   * ETag here replaces the one the fields above would give (the response
+   * never carries two).
    *
    * @default {[]}
    */
@@ -139,14 +141,25 @@ export function buildResponse(
     payload = encoded.payload;
     contentFormat = encoded.contentFormat;
   }
-  if (contentFormat !== undefined) {
+  // Content-Format, Max-Age and ETag are not repeatable in a response: one
+  // given among the raw options wins.
+  const raw = Array.isArray(response.options)
+    ? response.options as readonly CoapOption[]
+    : [];
+  const rawHas = (number: number): boolean =>
+    raw.some((option) => option?.number === number);
+  if (
+    contentFormat !== undefined && !rawHas(CoapOptionNumber.CONTENT_FORMAT)
+  ) {
     options.push(createOption(CoapOptionNumber.CONTENT_FORMAT, contentFormat));
+  } else contentFormat = undefined;
+  const maxAge = rawHas(CoapOptionNumber.MAX_AGE) ? undefined : response.maxAge;
+  if (maxAge !== undefined) {
+    options.push(createOption(CoapOptionNumber.MAX_AGE, maxAge));
   }
-  if (response.maxAge !== undefined) {
-    options.push(createOption(CoapOptionNumber.MAX_AGE, response.maxAge));
-  }
-  if (response.etag !== undefined) {
-    options.push(createOption(CoapOptionNumber.ETAG, response.etag));
+  const etag = rawHas(CoapOptionNumber.ETAG) ? undefined : response.etag;
+  if (etag !== undefined) {
+    options.push(createOption(CoapOptionNumber.ETAG, etag));
   }
   for (const segment of segmentsOf(response.locationPath)) {
     options.push(createOption(CoapOptionNumber.LOCATION_PATH, segment));
@@ -179,8 +192,8 @@ export function buildResponse(
     payload,
     contentFormat: contentFormat ??
       uintOf(options, CoapOptionNumber.CONTENT_FORMAT),
-    etag: response.etag ?? getOption({ options }, CoapOptionNumber.ETAG),
-    maxAge: response.maxAge ?? uintOf(options, CoapOptionNumber.MAX_AGE),
+    etag: etag ?? getOption({ options }, CoapOptionNumber.ETAG),
+    maxAge: maxAge ?? uintOf(options, CoapOptionNumber.MAX_AGE),
   };
 }
 

@@ -137,6 +137,39 @@ Deno.test("CoapServer uses each method's default success code", async () => {
   }
 });
 
+Deno.test("CoapServer never sends two Content-Format, Max-Age or ETag options: raw options win over fields", async () => {
+  const h = await setup({}, {}, (server) => {
+    server.get("/raw", () => ({
+      payload: "text, said to be JSON",
+      maxAge: 5,
+      etag: new Uint8Array([1]),
+      options: [
+        uintOpt(CF, 50),
+        uintOpt(CoapOptionNumber.MAX_AGE, 9),
+        { number: CoapOptionNumber.ETAG, value: new Uint8Array([2, 2]) },
+      ],
+    }));
+  });
+  try {
+    const response = await h.request(CoapCode.GET, "/raw");
+    const numbers = response.options.map((option) => option.number);
+    for (
+      const number of [CF, CoapOptionNumber.MAX_AGE, CoapOptionNumber.ETAG]
+    ) {
+      assertEquals(numbers.filter((n) => n === number).length, 1, `${number}`);
+    }
+    assertEquals(getUintOption(response, CF), 50);
+    assertEquals(getUintOption(response, CoapOptionNumber.MAX_AGE), 9);
+    assertEquals(
+      getOption(response, CoapOptionNumber.ETAG),
+      new Uint8Array([2, 2]),
+    );
+    assertEquals(str(response.payload), "text, said to be JSON");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("CoapServer encodes payload descriptions and response options", async () => {
   const h = await setup({}, {}, (server) => {
     server.get("/json", () => ({ payload: { a: [1, 2] }, maxAge: 30 }));
