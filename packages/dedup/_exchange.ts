@@ -47,7 +47,13 @@ export class Exchange {
   seq: number;
   state: number = PENDING;
   /** The reply bytes kept for replay (state REPLAYABLE). */
+  /** The reply as given, when it was kept as is. */
   reply: Uint8Array | undefined = undefined;
+  /** Or a copy in the filter's reply memory: no typed array per reply. */
+  replyChunk: ArrayBuffer | undefined = undefined;
+  replyOffset = 0;
+  /** The reply's length; -1 while there is none. */
+  replyLength = -1;
   /** The result for `reply`, made on the first duplicate (most get none). */
   replay: Replay | undefined = undefined;
   prev: Exchange | null = null;
@@ -137,8 +143,10 @@ export class ReplyQueue {
     else next.replyPrev = prev;
     exchange.replyPrev = null;
     exchange.replyNext = null;
-    this.bytes -= exchange.reply!.byteLength;
+    this.bytes -= exchange.replyLength;
     exchange.reply = undefined;
+    exchange.replyChunk = undefined;
+    exchange.replyLength = -1;
     exchange.replay = undefined;
   }
 

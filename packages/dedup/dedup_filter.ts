@@ -140,6 +140,11 @@ const DEFAULT_MAX_ENTRIES = 100_000;
 const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
 const MAX_TOKEN_LENGTH = 8;
 const MAX_SPARES = 1_024;
+// Copied replies are carved from chunks of this size (a longer reply gets a
+// buffer of its own): one ArrayBuffer per reply costs more than the rest of
+// setReply(), and retaining one per exchange slows V8's young-generation GC.
+// Replies age out in arrival order, so chunks are freed in order too.
+const REPLY_CHUNK = 65536;
 const NO_PEER = new Peer("");
 
 // The packed token of the message being looked up (see Exchange). Module
@@ -285,6 +290,9 @@ export class DedupFilter {
   #spareCount = 0;
   #sparePeer: Peer | null = null;
   #sparePeerCount = 0;
+  #chunk: ArrayBuffer | undefined;
+  #chunkView: Uint8Array | undefined;
+  #chunkUsed = REPLY_CHUNK;
 
   /**
    * Constructs a new filter.
@@ -425,7 +433,12 @@ export class DedupFilter {
           if (known.state === PENDING) return PENDING_RESULT;
           return known.replay ??= Object.freeze({
             status: "replay",
-            reply: known.reply!,
+            reply: known.reply ??
+              new Uint8Array(
+                known.replyChunk!,
+                known.replyOffset,
+                known.replyLength,
+              ),
           });
         }
         // A new exchange with a reused ID: recycle the entry.
@@ -524,17 +537,19 @@ export class DedupFilter {
     // expired since is swept with the next one (a reply on it is harmless).
     const exchange = this.#peers.get(peerKey)?.exchanges.get(messageId);
     if (exchange === undefined) return;
-    if (exchange.reply !== undefined) this.#replies.drop(exchange);
+    if (exchange.replyLength !== -1) this.#replies.drop(exchange);
     if (!exchange.confirmable || reply.byteLength > this.#maxReplyBytes) {
       exchange.state = NOT_REPLAYABLE;
       return;
     }
     // Copying costs more than the rest of setReply() (a typed array per
     // reply), so a whole-buffer array, as encode() returns, is kept as is.
-    exchange.reply =
+    if (
       reply.byteOffset === 0 && reply.byteLength === reply.buffer.byteLength
-        ? reply
-        : reply.slice();
+    ) {
+      exchange.reply = reply;
+    } else this.#copy(reply, exchange);
+    exchange.replyLength = reply.byteLength;
     exchange.state = REPLAYABLE;
     const replies = this.#replies;
     replies.push(exchange, reply.byteLength);
@@ -646,6 +661,28 @@ export class DedupFilter {
     this.#spareCount = 0;
     this.#sparePeer = null;
     this.#sparePeerCount = 0;
+    this.#chunk = undefined;
+    this.#chunkView = undefined;
+    this.#chunkUsed = REPLY_CHUNK;
+  }
+
+  #copy(reply: Uint8Array, exchange: Exchange): void {
+    const length = reply.byteLength;
+    if (length > REPLY_CHUNK / 16) {
+      exchange.reply = reply.slice();
+      return;
+    }
+    if (this.#chunk === undefined || this.#chunkUsed + length > REPLY_CHUNK) {
+      this.#chunk = new ArrayBuffer(REPLY_CHUNK);
+      this.#chunkView = new Uint8Array(this.#chunk);
+      this.#chunkUsed = 0;
+    }
+    const at = this.#chunkUsed;
+    const view = this.#chunkView!;
+    for (let i = 0; i < length; i++) view[at + i] = reply[i]!;
+    exchange.replyChunk = this.#chunk;
+    exchange.replyOffset = at;
+    this.#chunkUsed = at + length;
   }
 
   #addPeer(peerKey: string): Peer {
@@ -692,7 +729,7 @@ export class DedupFilter {
   /** Unlinks from the queues but keeps the peer's map entry. */
   #detach(exchange: Exchange): void {
     this.#queue(exchange).unlink(exchange);
-    if (exchange.reply !== undefined) this.#replies.drop(exchange);
+    if (exchange.replyLength !== -1) this.#replies.drop(exchange);
   }
 
   #remove(exchange: Exchange): void {

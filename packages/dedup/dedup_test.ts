@@ -70,8 +70,41 @@ Deno.test("setReply() copies a reply that is a view into a larger buffer", () =>
     result.reply,
     new Uint8Array([0x60, 0x45, 0x00, 0x01, 0xde, 0xad]),
   );
-  // Not retaining the 1,500-byte buffer.
-  assertEquals(result.reply.buffer.byteLength, 6);
+  // A copy in the filter's own reply memory, not a view of the send buffer.
+  assert(result.reply.buffer !== sendBuffer.buffer);
+  assertEquals(result.reply.byteLength, 6);
+});
+
+Deno.test("setReply() keeps copied view replies intact across many of them, long ones and replacements", () => {
+  const { filter } = setup();
+  const sendBuffer = new Uint8Array(8_192);
+  const replyOf = (id: number, length: number): Uint8Array => {
+    for (let i = 0; i < length; i++) sendBuffer[16 + i] = (id * 7 + i) & 0xff;
+    return sendBuffer.subarray(16, 16 + length);
+  };
+  const lengthOf = (id: number): number => id === 77 ? 5_000 : 4 + (id % 40);
+  // 30,000 peers x one reply: far more than one chunk of reply memory.
+  for (let id = 0; id < 30_000; id++) {
+    const peer = `10.0.${id >> 8}.${id & 255}:5683`;
+    filter.check(peer, id & 0xffff, TOKEN, true);
+    filter.setReply(peer, id & 0xffff, replyOf(id, lengthOf(id)));
+  }
+  // Replaced replies replay the newest.
+  filter.setReply("10.0.0.5:5683", 5, replyOf(99_999, 9));
+  sendBuffer.fill(0);
+  for (const id of [0, 1, 5, 77, 4_095, 16_384, 29_999]) {
+    const peer = `10.0.${id >> 8}.${id & 255}:5683`;
+    const result = filter.check(peer, id & 0xffff, TOKEN, true);
+    assert(result.status === "replay", `${id}`);
+    const expected = id === 5 ? 99_999 : id;
+    const length = id === 5 ? 9 : lengthOf(id);
+    assertEquals(result.reply.length, length, `${id}`);
+    for (let i = 0; i < length; i++) {
+      if (result.reply[i] !== ((expected * 7 + i) & 0xff)) {
+        throw new Error(`reply ${id} differs at byte ${i}`);
+      }
+    }
+  }
 });
 
 Deno.test("check() replays the RST sent for a duplicated empty CON (ping)", () => {
