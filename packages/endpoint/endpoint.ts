@@ -1638,7 +1638,7 @@ export class CoapEndpoint implements AsyncDisposable {
         this.#dedup.setReply(key, message.messageId, reply);
       }
       try {
-        group.onResponse(message, from);
+        group.onResponse(withoutBadElectives(message), from);
       } catch (error) {
         this.#logger?.({ kind: "handler-error", peer: from, message, error });
       }
@@ -1656,7 +1656,7 @@ export class CoapEndpoint implements AsyncDisposable {
       const reply = this.#sendEmpty("ACK", message.messageId, from);
       this.#dedup.setReply(key, message.messageId, reply);
     }
-    this.#deliver(exchange, message);
+    this.#deliver(exchange, withoutBadElectives(message));
   }
 
   /** Runs the retransmission filter: replays the cached reply to a duplicate, drops others. */
@@ -1728,7 +1728,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     let result: ResponseInit | undefined | Promise<ResponseInit | undefined>;
     try {
-      result = handler({ message, peer: from });
+      result = handler({ message: withoutBadElectives(message), peer: from });
     } catch (error) {
       this.#logger?.({ kind: "handler-error", peer: from, message, error });
       this.#respond(message, from, key, {
@@ -1856,7 +1856,7 @@ export class CoapEndpoint implements AsyncDisposable {
         ? { code: CoapCode.NOT_FOUND }
         : busy
         ? { code: CoapCode.SERVICE_UNAVAILABLE }
-        : handler({ message, peer: from, group });
+        : handler({ message: withoutBadElectives(message), peer: from, group });
       if (result instanceof Promise) {
         result.then(
           (response) => settle(response),
@@ -1925,6 +1925,33 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#sendBytes(bytes, peer, message);
     }
   }
+}
+
+/**
+ * The message without the elective options RFC 7252 makes unrecognised, which
+ * are then ignored (§5.4.1): a value of the wrong length (§5.4.3) or a repeat
+ * of a non-repeatable option (§5.4.5). The message itself when it has none.
+ */
+function withoutBadElectives(message: CoapMessage): CoapMessage {
+  const options = message.options;
+  let kept: CoapOption[] | undefined;
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const number = option.number;
+    let bad = false;
+    if ((number & 1) === 0) {
+      const info = optionInfo(number);
+      if (info !== undefined) {
+        const length = option.value.length;
+        // Decoded options come sorted by number, so a repeat is adjacent.
+        bad = length < info.minLength || length > info.maxLength ||
+          (!info.repeatable && i > 0 && options[i - 1]!.number === number);
+      }
+    }
+    if (bad) kept ??= options.slice(0, i);
+    else kept?.push(option);
+  }
+  return kept === undefined ? message : { ...message, options: kept };
 }
 
 /** Whether the request's No-Response option (RFC 7967) suppresses a response of this code. */

@@ -1067,3 +1067,48 @@ Deno.test("a No-Response option of the wrong length is ignored, not read (RFC 72
   await server.close();
   await peer.transport.close();
 });
+
+Deno.test("elective options of the wrong length, and repeats of non-repeatable ones, are ignored (RFC 7252 §5.4.3, §5.4.5)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  // Built by hand: encode() refuses the over-long value.
+  const bytes = [
+    0x41,
+    CoapCode.PUT,
+    0,
+    9,
+    1, // CON, token [1]
+    0xb1,
+    0x78, // Uri-Path "x"
+    0x13,
+    0,
+    0,
+    50, // Content-Format in 3 bytes: at most 2 allowed
+    0x21,
+    30, // Max-Age 30
+    0x01,
+    60, // Max-Age again: supernumerary
+    0xd1,
+    46 - 13,
+    4, // Size1 4: fine, kept
+    0xe4,
+    (64940 - 269) >> 8,
+    (64940 - 269) & 0xff,
+    ...text("kept"), // option 65000: unregistered, the handler's to judge
+    0xff,
+    ...text("data"),
+  ];
+  peer.transport.send(new Uint8Array(bytes), server.localAddress);
+  await clock.tick(1);
+  assertEquals(calls.length, 1);
+  assertEquals(
+    calls[0]!.message.options.map((o) => [o.number, Array.from(o.value)]),
+    [[11, [0x78]], [14, [30]], [60, [4]], [65000, Array.from(text("kept"))]],
+  );
+  assertEquals(
+    peer.received.map((r) => [r.message.type, r.message.code]),
+    [["ACK", CoapCode.CONTENT]],
+  );
+  await server.close();
+  await peer.transport.close();
+});
