@@ -1698,6 +1698,22 @@ export class CoapEndpoint implements AsyncDisposable {
     return true;
   }
 
+  /** A handler that never settles must not hold its pending slot for good. */
+  #handlerDeadline(
+    settle: (response: ResponseInit, error: unknown) => void,
+  ): TimerHandle {
+    return this.#clock.setTimeout(
+      () =>
+        settle(
+          { code: CoapCode.INTERNAL_SERVER_ERROR },
+          new CoapTimeoutError(
+            `Cannot answer request: the handler did not finish in ${this.#handlerTimeout} ms`,
+          ),
+        ),
+      this.#handlerTimeout,
+    );
+  }
+
   #receiveRequest(message: CoapMessage, from: PeerAddress, key: string): void {
     const type = message.type;
     if (type === "ACK" || type === "RST") return this.#ignore(from, message);
@@ -1762,17 +1778,7 @@ export class CoapEndpoint implements AsyncDisposable {
       }
       this.#respond(message, from, key, response, separate);
     };
-    // A handler that never settles must not hold its pending slot for good.
-    const deadline = this.#clock.setTimeout(
-      () =>
-        settle(
-          { code: CoapCode.INTERNAL_SERVER_ERROR },
-          new CoapTimeoutError(
-            `Cannot answer request: the handler did not finish in ${this.#handlerTimeout} ms`,
-          ),
-        ),
-      this.#handlerTimeout,
-    );
+    const deadline = this.#handlerDeadline(settle);
     result.then(
       (response) => settle(response),
       (error) =>
@@ -1839,16 +1845,7 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#leisureTimers.add(timer);
     };
     this.#pending++;
-    const deadline = clock.setTimeout(
-      () =>
-        settle(
-          { code: CoapCode.INTERNAL_SERVER_ERROR },
-          new CoapTimeoutError(
-            `Cannot answer request: the handler did not finish in ${this.#handlerTimeout} ms`,
-          ),
-        ),
-      this.#handlerTimeout,
-    );
+    const deadline = this.#handlerDeadline(settle);
     try {
       // As for unicast: 4.04 without a handler, 5.03 when busy (sent only
       // when the policy or No-Response asks for errors).
