@@ -113,3 +113,13 @@ Deno.test("microCoAPy's README client and server examples, ported, talk to each 
     );
   }
 });
+
+Deno.test("examples/multicast.ts discovers two servers with one multicast request", async () => {
+  const port = await freeUdpPort();
+  const { code, stdout, stderr } = await run("multicast.ts", [String(port)]);
+  assertEquals(code, 0, stderr);
+  assertEquals(stdout.trim().split("\n"), [
+    `127.0.0.1:${port} </room>;rt="room" → kitchen`,
+    `127.0.0.2:${port} </room>;rt="room" → hall`,
+  ]);
+});
