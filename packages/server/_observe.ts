@@ -33,6 +33,8 @@ export interface Observer<R> {
   sequence: number;
   /** When the last confirmable notification (or the registration) went out. */
   lastConfirmable: number;
+  /** Non-confirmable notifications sent since the last confirmable one. */
+  nonInARow: number;
   /** Notifications requested so far, and the newest one sent (older results are dropped). */
   requested: number;
   sent: number;

@@ -314,6 +314,45 @@ Deno.test("observe: notifications are NON, with a CON at least every 24 hours an
   }
 });
 
+Deno.test("observe: after maxNonNotifications NONs the next is CON, so an observer that has gone away is removed", async () => {
+  const route = counterRoute();
+  const h = await setup(
+    { maxNonNotifications: 3, random: () => 0 },
+    {},
+    (server) => route.install(server),
+  );
+  const peer = rawPeer(h.network);
+  try {
+    const registration = await rawRegister(
+      h,
+      peer,
+      "/count",
+      new Uint8Array([7]),
+    );
+    assertEquals(registration.code, CoapCode.CONTENT);
+    for (let i = 0; i < 4; i++) {
+      route.resource.notify();
+      await h.clock.tick(0);
+    }
+    // The peer never answers: three NONs, then a CON.
+    assertEquals(peer.received.map((m) => m.type), [
+      "NON",
+      "NON",
+      "NON",
+      "CON",
+    ]);
+    assertEquals(route.resource.observers, 1);
+    // Unacknowledged through its retransmissions (2+4+8+16+32 s, random 0):
+    // the observer is gone.
+    await h.clock.tick(63_000);
+    assertEquals(route.resource.observers, 0);
+    assertEquals(peer.received.filter((m) => m.type === "CON").length, 5);
+  } finally {
+    await h.close();
+    await peer.close();
+  }
+});
+
 Deno.test("observe: a newer state replaces an unacknowledged CON notification and continues its backoff", async () => {
   const route = counterRoute({ confirmable: true });
   const h = await setup(

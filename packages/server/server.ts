@@ -576,6 +576,16 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    */
   maxObservers?: number;
   /**
+   * At most this many non-confirmable notifications in a row go to one
+   * observer; the next is confirmable, so an observer that has gone away is
+   * found (it never acknowledges) and removed instead of holding its slot
+   * until the 24-hour confirmable RFC 7641 §4.5 requires. libcoap sends
+   * every fifth as confirmable.
+   *
+   * @default {20}
+   */
+  maxNonNotifications?: number;
+  /**
    * Serve `/.well-known/core`.
    *
    * @default {true}
@@ -737,6 +747,7 @@ export class CoapServer implements AsyncDisposable {
   #endpoint: CoapEndpoint | undefined;
   #listening: Promise<PeerAddress> | undefined;
   #observers: ObserverRegistry<RouteRecord>;
+  #maxNon: number;
   #block1: Block1Assembler | undefined;
   #responses: ExpiringMap<CachedResponse> | undefined;
   #discovery: RouteRecord | undefined;
@@ -777,6 +788,10 @@ export class CoapServer implements AsyncDisposable {
     this.#maxTransfers = positive("maxTransfers", options.maxTransfers ?? 64);
     this.#observers = new ObserverRegistry(
       positive("maxObservers", options.maxObservers ?? 1024),
+    );
+    this.#maxNon = positive(
+      "maxNonNotifications",
+      options.maxNonNotifications ?? 20,
     );
     // Validated again by the endpoint; needed here for transfer lifetimes.
     this.#lifetime = options.exchangeLifetime ?? 247_000;
@@ -1766,6 +1781,7 @@ export class CoapServer implements AsyncDisposable {
         ? nextSequence(existing.sequence)
         : Math.floor(this.#random() * OBSERVE_MODULUS) % OBSERVE_MODULUS,
       lastConfirmable: this.#clock.now(),
+      nonInARow: 0,
       requested: 0,
       sent: 0,
       inFlight: undefined,
@@ -1969,7 +1985,9 @@ export class CoapServer implements AsyncDisposable {
     const confirmable = options.confirmable ??
       observer.route.options.confirmable ?? false;
     const con = confirmable || observer.inFlight !== undefined ||
+      observer.nonInARow >= this.#maxNon ||
       now - observer.lastConfirmable >= CONFIRMABLE_INTERVAL;
+    observer.nonInARow = con ? 0 : observer.nonInARow + 1;
     const init = {
       type: con ? "CON" as const : "NON" as const,
       code: built.code,
