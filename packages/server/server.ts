@@ -1321,9 +1321,10 @@ export class CoapServer implements AsyncDisposable {
     ) return result;
     const end = (response: ResponseInit | undefined) => {
       if (response !== undefined && response.code >>> 5 !== 2) {
-        const key = keyOf(peer) + "|" + hex(message.token);
-        const existing = this.#observers.get(key);
-        if (existing) this.#removeObserver(existing, "error response");
+        this.#endObservation(
+          observerKey(keyOf(peer), message.token),
+          "error response",
+        );
       }
       return response;
     };
@@ -1524,17 +1525,15 @@ export class CoapServer implements AsyncDisposable {
 
     // A GET for the same token without Observe ends an observation, unless
     // it only asks for a further block of a notification (RFC 7641 §3.6).
-    if (this.#observers.size === 0) {
-      // Nothing to end (and no key to build on the common path).
-    } else if (
-      safe && observe === undefined &&
-      (block2 === undefined || block2.num === 0)
-    ) {
-      const existing = this.#observers.get(peerKey + "|" + hex(message.token));
-      if (existing) this.#removeObserver(existing, "request without Observe");
-    } else if (observe === 1) {
-      const existing = this.#observers.get(peerKey + "|" + hex(message.token));
-      if (existing) this.#removeObserver(existing, "deregistered");
+    // While nothing is observed there is no key to build.
+    if (this.#observers.size > 0) {
+      const key = observerKey(peerKey, message.token);
+      if (
+        safe && observe === undefined &&
+        (block2 === undefined || block2.num === 0)
+      ) {
+        this.#endObservation(key, "request without Observe");
+      } else if (observe === 1) this.#endObservation(key, "deregistered");
     }
 
     const request = new CoapRequest({
@@ -1763,7 +1762,7 @@ export class CoapServer implements AsyncDisposable {
     built: BuiltResponse,
   ): Observer<RouteRecord> | undefined {
     const { peer, peerKey, message, route, request } = context;
-    const key = peerKey + "|" + hex(message.token);
+    const key = observerKey(peerKey, message.token);
     const existing = this.#observers.get(key);
     if (existing) this.#removeObserver(existing, "re-registered");
     if (this.#observers.full(key)) return undefined;
@@ -1794,6 +1793,12 @@ export class CoapServer implements AsyncDisposable {
     this.#scheduleRefresh(observer, built.maxAge, undefined);
     this.#logger?.({ kind: "observer-added", peer, path: request.path });
     return observer;
+  }
+
+  /** Ends the observation under `key`, if there is one. */
+  #endObservation(key: string, reason: string): void {
+    const existing = this.#observers.get(key);
+    if (existing) this.#removeObserver(existing, reason);
   }
 
   #removeObserver(observer: Observer<RouteRecord>, reason: string): void {
@@ -2114,6 +2119,11 @@ const HEX = Array.from(
   { length: 256 },
   (_, byte) => byte.toString(16).padStart(2, "0"),
 );
+
+/** The key of an observation: the peer and the token. */
+function observerKey(peerKey: string, token: Uint8Array): string {
+  return peerKey + "|" + hex(token);
+}
 
 function hex(bytes: Uint8Array): string {
   let out = "";
