@@ -1779,14 +1779,7 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#respond(message, from, key, response, separate);
     };
     const deadline = this.#handlerDeadline(settle);
-    result.then(
-      (response) => settle(response),
-      (error) =>
-        settle(
-          { code: CoapCode.INTERNAL_SERVER_ERROR },
-          error ?? new Error("rejected"),
-        ),
-    );
+    settleWhenDone(result, settle);
   }
 
   /**
@@ -1854,16 +1847,8 @@ export class CoapEndpoint implements AsyncDisposable {
         : busy
         ? { code: CoapCode.SERVICE_UNAVAILABLE }
         : handler({ message: withoutBadElectives(message), peer: from, group });
-      if (result instanceof Promise) {
-        result.then(
-          (response) => settle(response),
-          (error) =>
-            settle(
-              { code: CoapCode.INTERNAL_SERVER_ERROR },
-              error ?? new Error("rejected"),
-            ),
-        );
-      } else settle(result);
+      if (result instanceof Promise) settleWhenDone(result, settle);
+      else settle(result);
     } catch (error) {
       settle({ code: CoapCode.INTERNAL_SERVER_ERROR }, error);
     }
@@ -1922,6 +1907,21 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#sendBytes(bytes, peer, message);
     }
   }
+}
+
+/** Settles with the handler's response, or with 5.00 and why it failed. */
+function settleWhenDone(
+  result: Promise<ResponseInit | undefined>,
+  settle: (response: ResponseInit | undefined, error?: unknown) => void,
+): void {
+  result.then(
+    (response) => settle(response),
+    (error) =>
+      settle(
+        { code: CoapCode.INTERNAL_SERVER_ERROR },
+        error ?? new Error("rejected"),
+      ),
+  );
 }
 
 /**
