@@ -1,20 +1,9 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // The lines `--verbose` prints for every message sent and received.
-import { formatCode, isRequestCode } from "@microcoap/codec";
+import { codeName, formatCode, isRequestCode } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
 import type { PeerAddress } from "@microcoap/transport";
 import { describeCode, describeOption } from "./format.ts";
-
-const METHODS = [
-  "",
-  "GET",
-  "POST",
-  "PUT",
-  "DELETE",
-  "FETCH",
-  "PATCH",
-  "IPATCH",
-];
 
 function hex(bytes: Uint8Array): string {
   let out = "";
@@ -32,7 +21,8 @@ export function formatPeer(peer: PeerAddress): string {
 function codeOf(message: CoapMessage): string {
   if (message.code === 0) return "Empty";
   if (isRequestCode(message.code)) {
-    return METHODS[message.code] ?? formatCode(message.code);
+    // The method's name (CoapCode keys them as GET ... IPATCH).
+    return codeName(message.code) ?? formatCode(message.code);
   }
   return describeCode(message.code);
 }
