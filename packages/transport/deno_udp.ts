@@ -478,12 +478,8 @@ export async function bindDenoUdp(
       `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
     );
   }
-  const transport = new DenoUdpTransport(
-    conn,
-    options.maxDatagramSize === undefined
-      ? {}
-      : { maxDatagramSize: options.maxDatagramSize },
-  );
+  // The bind options are transport options too (maxDatagramSize).
+  const transport = new DenoUdpTransport(conn, options);
   try {
     for (const group of multicast?.groups ?? []) {
       try {

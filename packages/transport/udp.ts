@@ -524,12 +524,8 @@ export async function bindUdp(
       `Cannot bind UDP socket to ${formatAddress({ hostname, port })}`,
     );
   }
-  const transport = new UdpTransport(
-    socket,
-    options.maxDatagramSize === undefined
-      ? {}
-      : { maxDatagramSize: options.maxDatagramSize },
-  );
+  // The bind options are transport options too (maxDatagramSize).
+  const transport = new UdpTransport(socket, options);
   try {
     configure(socket, transport, options);
   } catch (error) {
