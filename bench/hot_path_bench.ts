@@ -8,7 +8,7 @@ import { CoapServer } from "@microcoap/server";
 import { CoapEndpoint } from "@microcoap/endpoint";
 import { encode } from "@microcoap/codec";
 import type { PeerAddress } from "@microcoap/transport";
-import { DirectTransport } from "./_direct_transport.ts";
+import { DirectTransport } from "../test_util/injected.ts";
 
 const PEERS: PeerAddress[] = Array.from(
   { length: 64 },

@@ -11,11 +11,14 @@
 // `deno run -A --v8-flags=--expose-gc bench/memory.ts`
 import { CoapServer } from "@microcoap/server";
 import type { CoapServerOptions } from "@microcoap/server";
-import { decode, encode, encodeBlock } from "@microcoap/codec";
+import { decode, encodeBlock } from "@microcoap/codec";
 import type { CoapOption } from "@microcoap/codec";
 import { FakeClock } from "@microcoap/transport";
-import type { PeerAddress } from "@microcoap/transport";
-import { DirectTransport } from "./_direct_transport.ts";
+import {
+  DirectTransport,
+  numberedPeer as peer,
+  numberedRequest as request,
+} from "../test_util/injected.ts";
 
 /** One scenario's measurements. */
 export interface MemoryRow {
@@ -40,35 +43,6 @@ function heap(): number {
   gc?.();
   const usage = Deno.memoryUsage();
   return usage.heapUsed + usage.external;
-}
-
-function peer(i: number): PeerAddress {
-  return {
-    hostname: `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`,
-    port: 5683 + (i >>> 24),
-  };
-}
-
-const text = new TextEncoder();
-
-function request(
-  messageId: number,
-  path: string,
-  options: CoapOption[] = [],
-  payload = new Uint8Array(0),
-  code = 1,
-): Uint8Array {
-  return encode({
-    type: "CON",
-    code,
-    messageId: messageId & 0xffff,
-    token: new Uint8Array([messageId >>> 8, messageId & 0xff, 7]),
-    options: [{ number: 11, value: text.encode(path) }, ...options].sort((
-      a,
-      b,
-    ) => a.number - b.number),
-    payload,
-  }).slice();
 }
 
 async function withServer(

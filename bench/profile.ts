@@ -17,7 +17,7 @@ import { CoapServer } from "@microcoap/server";
 import { encode } from "@microcoap/codec";
 import { bindDenoUdp, bindUdp } from "@microcoap/transport";
 import type { PeerAddress, Transport } from "@microcoap/transport";
-import { DirectTransport } from "./_direct_transport.ts";
+import { DirectTransport } from "../test_util/injected.ts";
 import { parseFlags } from "./load.ts";
 import {
   BENCH,

@@ -5,64 +5,18 @@
 // answered. Prints one JSON line: { [scenario]: { heaps, observers, served } }.
 import { CoapServer } from "@microcoap/server";
 import type { CoapServerOptions } from "@microcoap/server";
-import { decode, encode, encodeBlock } from "@microcoap/codec";
+import { decode, encodeBlock } from "@microcoap/codec";
 import type { CoapOption } from "@microcoap/codec";
 import { FakeClock } from "@microcoap/transport";
-import type {
-  PeerAddress,
-  Transport,
-  TransportReceiver,
-} from "@microcoap/transport";
+import type { PeerAddress } from "@microcoap/transport";
+import {
+  DirectTransport,
+  numberedPeer as peer,
+  numberedRequest as request,
+} from "../test_util/injected.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-
-class Injected implements Transport {
-  readonly localAddress: PeerAddress = { hostname: "127.0.0.1", port: 5683 };
-  receiver: TransportReceiver | undefined;
-  last: Uint8Array | undefined;
-  listen(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-  }
-  send(data: Uint8Array): void {
-    this.last = data;
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
-const text = new TextEncoder();
-
-function request(
-  id: number,
-  path: string,
-  options: CoapOption[] = [],
-  payload = new Uint8Array(0),
-  code = 1,
-): Uint8Array {
-  return encode({
-    type: "CON",
-    code,
-    messageId: id & 0xffff,
-    token: new Uint8Array([id >>> 16, id >>> 8, id]),
-    options: [{ number: 11, value: text.encode(path) }, ...options].sort((
-      a,
-      b,
-    ) => a.number - b.number),
-    payload,
-  }).slice();
-}
-
-function peer(i: number): PeerAddress {
-  return {
-    hostname: `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`,
-    port: 5683,
-  };
-}
 
 function heap(): number {
   gc!();
@@ -79,11 +33,11 @@ interface Result {
 
 async function scenario(
   options: CoapServerOptions,
-  wave: (transport: Injected, from: number) => void,
+  wave: (transport: DirectTransport, from: number) => void,
   waveSize: number,
 ): Promise<Result> {
   const clock = new FakeClock();
-  const transport = new Injected();
+  const transport = new DirectTransport();
   const server = new CoapServer({ ...options, transport, clock });
   server.get("/hello", () => ({ payload: "Hello" }));
   server.get("/obs", () => ({ payload: "1" }), {
@@ -98,7 +52,7 @@ async function scenario(
     wave(transport, 1 + n * waveSize);
     await clock.tick(10);
     transport.receiver!.onDatagram(request(n, "hello"), good);
-    result.served.push(decode(transport.last!).code === 0x45);
+    result.served.push(decode(transport.lastSent!).code === 0x45);
     result.observers.push(server.observers);
     result.heaps.push(heap());
   }
