@@ -60,6 +60,20 @@ export async function systemLookup(hostname: string): Promise<ResolvedAddress> {
   return { address: result.address, family: result.family === 6 ? 6 : 4 };
 }
 
+const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;
+
+/**
+ * An IPv6 address as a family and the text transports report: an
+ * IPv4-mapped address is the IPv4 host (transports report such senders in
+ * IPv4 form, and the client's IPv6 socket is IPv6-only), so it goes out of
+ * the IPv4 socket and its responses match.
+ */
+function ipv6Address(text: string): ResolvedAddress {
+  const address = canonicalIpv6(text);
+  const mapped = MAPPED.exec(address);
+  return mapped ? { address: mapped[1]!, family: 4 } : { address, family: 6 };
+}
+
 /**
  * Resolves `hostname` with `resolver` unless it is an IP literal. Failures
  * become {@linkcode CoapDnsError}.
@@ -70,10 +84,7 @@ export async function resolveHost(
 ): Promise<ResolvedAddress> {
   const family = literalFamily(hostname);
   if (family !== undefined) {
-    return {
-      address: family === 6 ? canonicalIpv6(hostname) : hostname,
-      family,
-    };
+    return family === 6 ? ipv6Address(hostname) : { address: hostname, family };
   }
   let result: ResolvedAddress;
   try {
@@ -92,8 +103,7 @@ export async function resolveHost(
   ) {
     throw new CoapDnsError(hostname, { code: "EBADRESULT" });
   }
-  const family6 = literalFamily(result.address) === 6;
-  return family6
-    ? { address: canonicalIpv6(result.address), family: 6 }
+  return literalFamily(result.address) === 6
+    ? ipv6Address(result.address)
     : { address: result.address, family: 4 };
 }

@@ -1,6 +1,6 @@
 // Copyright 2026 the microcoap authors. MIT license.
 import { assertEquals } from "@std/assert";
-import { canonicalIpv6 } from "./_resolve.ts";
+import { canonicalIpv6, resolveHost } from "./_resolve.ts";
 Deno.test("canonicalIpv6() writes an IPv6 address as transports report it (RFC 5952)", () => {
   const cases: [string, string][] = [
     ["::", "::"],
@@ -29,4 +29,36 @@ Deno.test("canonicalIpv6() writes an IPv6 address as transports report it (RFC 5
   for (const [input, want] of cases) {
     assertEquals(canonicalIpv6(input), want, input);
   }
+});
+
+Deno.test("resolveHost() takes an IPv4-mapped IPv6 address as the IPv4 address transports report", async () => {
+  const never = () => Promise.reject(new Error("no lookup for a literal"));
+  for (
+    const literal of [
+      "::ffff:127.0.0.1",
+      "::FFFF:7f00:1",
+      "0:0:0:0:0:ffff:7f00:1",
+    ]
+  ) {
+    assertEquals(await resolveHost(literal, never), {
+      address: "127.0.0.1",
+      family: 4,
+    }, literal);
+  }
+  assertEquals(
+    await resolveHost(
+      "mapped.test",
+      () => Promise.resolve({ address: "::ffff:10.0.0.1", family: 6 }),
+    ),
+    { address: "10.0.0.1", family: 4 },
+  );
+  // Other IPv6 addresses stay IPv6, written as transports report them.
+  assertEquals(await resolveHost("0:0::1", never), {
+    address: "::1",
+    family: 6,
+  });
+  assertEquals(await resolveHost("1::ffff:a00:1", never), {
+    address: "1::ffff:a00:1",
+    family: 6,
+  });
 });

@@ -108,6 +108,25 @@ Deno.test("one client talks to IPv4 and IPv6 servers, one socket per family, bot
   await v6.close();
 });
 
+Deno.test("an IPv4-mapped IPv6 literal (coap://[::ffff:127.0.0.1]/) reaches the IPv4 server and its response matches", async () => {
+  const server = await udpServer("127.0.0.1", resources);
+  const client = new CoapClient({ timeout: 5_000 });
+  try {
+    const { port } = server.endpoint.localAddress;
+    const response = await client.get(`coap://[::ffff:127.0.0.1]:${port}/m`);
+    assertEquals(response.text(), "hello m");
+    assertEquals(response.peer, { hostname: "127.0.0.1", port });
+    // An IP literal is not a Uri-Host (RFC 7252 §6.4 step 5).
+    assertEquals(
+      getOption(server.requests[0]!.message, CoapOptionNumber.URI_HOST),
+      undefined,
+    );
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
 Deno.test("the client binds the given hostname and port", async () => {
   const server = await udpServer("127.0.0.1", resources);
   // A free port for the client.
