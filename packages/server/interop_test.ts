@@ -62,6 +62,9 @@ async function startServer(hostname: string) {
     (r) => ({ payload: `hello ${r.query.get("name") ?? "world"}` }),
   );
   server.get("/big", () => ({ payload: big(5000) }));
+  server.get("/temp", () => ({ payload: "21" }), {
+    rt: "temperature-c core.s",
+  });
   server.route(["PUT", "POST"], "/store/:name", (r) => {
     stored.push({ method: r.method, body: r.payload });
     return r.method === "POST"
@@ -110,6 +113,7 @@ for (const hostname of ["127.0.0.1", "::1"]) {
           observe,
           block2,
           block1,
+          listItem,
         ] = await Promise
           .all([
             libcoap([`${s.base}/hello?name=libcoap`]),
@@ -130,6 +134,7 @@ for (const hostname of ["127.0.0.1", "::1"]) {
               file,
               `${s.base}/store/file`,
             ]),
+            libcoap([`${s.base}/.well-known/core?rt=core.s`]),
           ]);
         assertEquals(get.stdout.trimEnd(), "hello libcoap");
         assertEquals(non.stdout.trimEnd(), "hello world");
@@ -139,6 +144,11 @@ for (const hostname of ["127.0.0.1", "::1"]) {
         assertEquals(s.deleted, ["c"]);
         assertStringIncludes(missing.stderr + missing.stdout, "4.04");
         assertEquals(wellKnown.stdout.trimEnd(), '</obs>;rt="counter";obs');
+        // One item of a space-separated rt matches (RFC 6690 §4.1).
+        assertEquals(
+          listItem.stdout.trimEnd(),
+          '</temp>;rt="temperature-c core.s"',
+        );
         const notifications = observe.stdout.split("\n").filter((line) =>
           line.startsWith("n=")
         );

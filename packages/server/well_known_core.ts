@@ -13,8 +13,10 @@ import type { CoreLink, LinkAttributeValue } from "@microcoap/codec";
  * §4.1). An argument `name=value` matches a link whose attribute `name` (or,
  * for `href`, whose target) equals `value`, or, when `value` ends with `*`,
  * starts with what precedes it. For list attributes (`rt`, `if`, `rel`,
- * `ct`, ... given as lists) one matching item suffices. An argument without a
- * value (`?obs`) matches links that have the attribute at all.
+ * `ct`, ... given as lists) one matching item suffices; the space-separated
+ * values of `rt`, `if`, `rel`, `rev` and `ct` count as lists when given as one
+ * string (`rt: "temperature-c core.s"`), as libcoap matches them. An argument
+ * without a value (`?obs`) matches links that have the attribute at all.
  *
  * @param links The links to filter.
  * @param query The query, as search parameters or `name=value` strings.
@@ -68,13 +70,19 @@ export function filterLinks(
       if (attribute === undefined) return false;
       if (value === undefined) return true;
       if (attribute === true) return false;
-      if (typeof attribute === "object") {
-        return attribute.some((item) => matches(String(item), value));
-      }
-      return matches(String(attribute), value);
+      const items = typeof attribute === "object" ? attribute : [attribute];
+      return LISTS.has(name)
+        ? items.some((item) =>
+          String(item).split(" ").some((part) => matches(part, value))
+        )
+        : items.some((item) => matches(String(item), value));
     })
   );
 }
+
+// Attributes whose value is a space-separated list (RFC 6690 §3.1-3.2,
+// RFC 5988 rel/rev, RFC 7252 §7.2.1 ct), as the codec's parser reads them.
+const LISTS = new Set(["rt", "if", "rel", "rev", "ct"]);
 
 function matches(actual: string, wanted: string): boolean {
   return wanted.endsWith("*")

@@ -61,6 +61,32 @@ Deno.test("filterLinks() matches a bare attribute name by presence, unknown name
   );
 });
 
+Deno.test("filterLinks() matches one item of a space-separated rt, if or rel value given as a string (RFC 6690 §4.1, as libcoap)", () => {
+  const listed: CoreLink[] = [
+    {
+      href: "/a",
+      attributes: {
+        rt: "temperature-c core.s",
+        if: "core.s core.rp",
+        rel: "alternate describedby",
+        title: "two words",
+      },
+    },
+    { href: "/b", attributes: { rt: ["light-lux core.s"] } },
+  ];
+  const found = (query: string) =>
+    filterLinks(listed, [query]).map((link) => link.href);
+  assertEquals(found("rt=core.s"), ["/a", "/b"]);
+  assertEquals(found("rt=temperature-c"), ["/a"]);
+  assertEquals(found("rt=light*"), ["/b"]);
+  assertEquals(found("if=core.rp"), ["/a"]);
+  assertEquals(found("rel=describedby"), ["/a"]);
+  // A whole list is not one item; other attributes are not lists.
+  assertEquals(found("rt=temperature-c core.s"), []);
+  assertEquals(found("title=words"), []);
+  assertEquals(found("title=two words"), ["/a"]);
+});
+
 Deno.test("wellKnownCore() output parses back to the filtered links", () => {
   assertEquals(parseLinkFormat(wellKnownCore(links, [])), links);
   assertEquals(wellKnownCore(links, ["rt=nothing"]), "");
