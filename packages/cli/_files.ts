@@ -44,6 +44,20 @@ export function contentFormatOfFile(name: string): number {
   return BY_EXTENSION[extension] ?? ContentFormat.OCTET_STREAM;
 }
 
+/**
+ * A file's entity-tag: FNV-1a over its bytes (32 bits), so a GET and a later
+ * conditional PUT agree on it without keeping state.
+ */
+export function etagOfFile(bytes: Uint8Array): Uint8Array {
+  let hash = 0x811c9dc5;
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return new Uint8Array([hash >>> 24, hash >>> 16, hash >>> 8, hash]);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 function fail(code: number, text: string): ServerResponse {
   return { code, payload: new TextEncoder().encode(text) };
 }
@@ -139,9 +153,11 @@ export function addFileRoutes(server: CoapServer, dir: string): void {
     const info = await stat(real);
     if (info.isDirectory()) return listing(real, segments);
     if (!info.isFile()) return fail(CoapCode.FORBIDDEN, "Not a regular file");
+    const payload = await readFile(real);
     return {
-      payload: await readFile(real),
+      payload,
       contentFormat: contentFormatOfFile(real),
+      etag: etagOfFile(payload),
     };
   };
 
@@ -186,13 +202,20 @@ export function addFileRoutes(server: CoapServer, dir: string): void {
       return fail(CoapCode.CONFLICT, "A directory has that name");
     }
     const created = info === undefined;
-    // Conditional PUT (RFC 7252 §5.10.8). Files carry no ETag of their own,
-    // so an If-Match value is only checked for the file's existence.
+    // Conditional PUT (RFC 7252 §5.10.8): an empty If-Match asks for the
+    // file to exist, a value for its current ETag (the one GET gives).
     if (request.ifNoneMatch && !created) {
       return fail(CoapCode.PRECONDITION_FAILED, "The file exists");
     }
-    if (request.ifMatch.length > 0 && created) {
-      return fail(CoapCode.PRECONDITION_FAILED, "No such file");
+    const ifMatch = request.ifMatch;
+    if (ifMatch.length > 0) {
+      if (created) return fail(CoapCode.PRECONDITION_FAILED, "No such file");
+      if (!ifMatch.some((value) => value.length === 0)) {
+        const current = etagOfFile(await readFile(target));
+        if (!ifMatch.some((value) => sameBytes(value, current))) {
+          return fail(CoapCode.PRECONDITION_FAILED, "The file has changed");
+        }
+      }
     }
     await writeFile(target, request.payload);
     return created ? { code: CoapCode.CREATED } : { code: CoapCode.CHANGED };

@@ -156,6 +156,14 @@ Deno.test({
       assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "alpha");
       const missing = await put(["-O", "1,", `${serve.url}/files/b.txt`]);
       assertMatch(missing.stdout + missing.stderr, /4\.12/);
+      // An If-Match value that is not the file's ETag.
+      const stale = await put([
+        "-O",
+        "1,0xdeadbeef",
+        `${serve.url}/files/a.txt`,
+      ]);
+      assertMatch(stale.stdout + stale.stderr, /4\.12/);
+      assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "alpha");
       const created = await put(["-O", "5", `${serve.url}/files/c.txt`]);
       assertEquals(created.code, 0);
       assertEquals(await Deno.readTextFile(`${dir}/c.txt`), "new");

@@ -267,6 +267,38 @@ Deno.test("serve --dir honours If-None-Match and If-Match on PUT with 4.12 (RFC 
   assertEquals(await Deno.readTextFile(`${tree.dir}/a.txt`), "changed");
 });
 
+Deno.test("serve --dir gives files an ETag and checks If-Match values against it (RFC 7252 §5.10.6, §5.10.8.1)", async () => {
+  await using tree = await fileTree();
+  await using s = await started(tree.dir);
+  const got = await s.client.get(`${s.url}/files/a.txt`);
+  const etag = got.etag;
+  assert(etag !== undefined && etag.length > 0, "a file has an ETag");
+  // A GET with the current ETag is answered 2.03 Valid.
+  const valid = await s.client.get(`${s.url}/files/a.txt`, { etag });
+  assertEquals(valid.codeText, "2.03");
+  // An If-Match naming another entity-tag fails and changes nothing.
+  const stale = await s.client.put(`${s.url}/files/a.txt`, {
+    payload: "lost update",
+    ifMatch: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+  });
+  assertEquals(stale.codeText, "4.12");
+  assertEquals(await Deno.readTextFile(`${tree.dir}/a.txt`), "alpha\n");
+  // The current one (among others) succeeds; then it is stale.
+  const fresh = await s.client.put(`${s.url}/files/a.txt`, {
+    payload: "updated",
+    ifMatch: [new Uint8Array([1]), etag],
+  });
+  assertEquals(fresh.codeText, "2.04");
+  assertEquals(await Deno.readTextFile(`${tree.dir}/a.txt`), "updated");
+  const again = await s.client.put(`${s.url}/files/a.txt`, {
+    payload: "again",
+    ifMatch: etag,
+  });
+  assertEquals(again.codeText, "4.12");
+  const now = (await s.client.get(`${s.url}/files/a.txt`)).etag;
+  assert(now !== undefined && now.join() !== etag.join(), "the ETag changed");
+});
+
 Deno.test("serve --dir never writes outside through links", async () => {
   await using tree = await fileTree();
   await using s = await started(tree.dir);
