@@ -5,12 +5,7 @@ import type { CoapMessage } from "@microcoap/codec";
 import { formatPeerAddress } from "@microcoap/transport";
 import type { PeerAddress } from "@microcoap/transport";
 import { describeCode, describeOption } from "./format.ts";
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
+import { toHex } from "./_hex.ts";
 
 function codeOf(message: CoapMessage): string {
   if (message.code === 0) return "Empty";
@@ -34,7 +29,9 @@ export function describeMessage(
   const where = peer === undefined
     ? ""
     : `${direction === "sent" ? " to " : " from "}${formatPeerAddress(peer)}`;
-  const token = message.token.length > 0 ? ` token=${hex(message.token)}` : "";
+  const token = message.token.length > 0
+    ? ` token=${toHex(message.token)}`
+    : "";
   let text = `${arrow} ${message.type} ${
     codeOf(message)
   } mid=${message.messageId}${token}${where}\n`;

@@ -22,6 +22,7 @@ import type {
   CoreLink,
 } from "@microcoap/codec";
 import { decode as decodeCbor, decodeFirst as decodeCborFirst } from "cborg";
+import { toHex } from "./_hex.ts";
 
 /**
  * How a payload was decoded: `"empty"` (no payload), `"text"` (UTF-8),
@@ -119,12 +120,6 @@ function utf8OrUndefined(bytes: Uint8Array): string | undefined {
 function printable(text: string): boolean {
   // deno-lint-ignore no-control-regex
   return !/[\x00-\x08\x0b\x0e-\x1f\x7f]/.test(text);
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
 }
 
 class Tagged {
