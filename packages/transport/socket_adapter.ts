@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import { formatAddress, normalizeHostname } from "./_address.ts";
 import { checkSend } from "./_check_send.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
-import { refClock } from "./_ref_clock.ts";
+import { checkTimerClock, refClock } from "./_ref_clock.ts";
 import { toTransportError } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
@@ -306,15 +306,7 @@ export class CustomSocketTransport implements Transport {
       closeSocket = true,
       localAddress,
     } = options ?? {};
-    if (
-      clock === null || typeof clock !== "object" ||
-      typeof clock.setTimeout !== "function" ||
-      typeof clock.clearTimeout !== "function"
-    ) {
-      throw new TypeError(
-        "Cannot adapt custom socket: clock must have setTimeout and clearTimeout",
-      );
-    }
+    checkTimerClock(clock, "adapt custom socket");
     positive(pollInterval, "pollInterval", false);
     positive(bufferSize, "bufferSize", true);
     positive(maxBatch, "maxBatch", true);

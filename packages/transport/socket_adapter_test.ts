@@ -304,6 +304,12 @@ Deno.test("CustomSocketTransport validates the socket and its options", () => {
     RangeError,
   );
   assertThrows(() => socketAdapter(base, { clock, maxBatch: -1 }), RangeError);
+  assertThrows(
+    // @ts-expect-error: a clock without timers at run time
+    () => socketAdapter(base, { clock: { now: () => 0 } }),
+    TypeError,
+    "Cannot adapt custom socket: clock must have setTimeout and clearTimeout",
+  );
   const error = assertThrows(
     () =>
       socketAdapter({
