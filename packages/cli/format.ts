@@ -11,7 +11,9 @@ import {
   codeName,
   contentFormatName,
   decodeBlock,
+  decodeUint,
   formatCode,
+  getOption,
   optionInfo,
   parseLinkFormat,
 } from "@microcoap/codec";
@@ -598,15 +600,13 @@ export interface ResponseJson {
   readonly payload: unknown;
 }
 
+// Leniently: a value too long for a uint is shown as no value.
 function uintOption(
   options: readonly CoapOption[],
   number: number,
 ): number | null {
-  const option = options.find((o) => o.number === number);
-  if (option === undefined || option.value.length > 4) return null;
-  let n = 0;
-  for (const byte of option.value) n = n * 256 + byte;
-  return n;
+  const value = getOption({ options }, number);
+  return value === undefined || value.length > 4 ? null : decodeUint(value);
 }
 
 /**
