@@ -33,6 +33,7 @@ import {
   TransportError,
 } from "@microcoap/transport";
 import type { ServerLogEvent } from "@microcoap/server";
+import { concat } from "@std/bytes/concat";
 import { helpText, parseCommandLine, UsageError, VERSION } from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
 import { describeMessage } from "./_log.ts";
@@ -361,18 +362,8 @@ interface Payload {
 
 async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  for await (const chunk of stream) chunks.push(chunk);
+  return concat(chunks);
 }
 
 async function readPayload(

@@ -11,6 +11,7 @@ import {
 } from "@microcoap/codec";
 import type { BlockValue, CoapMessage, CoapOption } from "@microcoap/codec";
 import type { RequestInit } from "@microcoap/endpoint";
+import { concat } from "@std/bytes/concat";
 import { equals } from "@std/bytes/equals";
 import { CoapBlockwiseError } from "./errors.ts";
 import type { CoapProgress } from "./progress.ts";
@@ -263,15 +264,9 @@ export async function completeBlock2(
     block = next;
     accept(response, next);
   }
-  const payload = new Uint8Array(offset);
-  let at = 0;
-  for (const chunk of chunks) {
-    payload.set(chunk, at);
-    at += chunk.length;
-  }
   return {
     message: { ...head, options: withoutOptions(head.options, [BLOCK2]) },
-    payload,
+    payload: concat(chunks),
   };
 }
 
