@@ -3,7 +3,7 @@
 // code (for Node and for size), processes that print "ready", Node and
 // node-coap availability.
 import * as esbuild from "npm:esbuild@0.28.2";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import { freeUdpPort } from "../test_util/libcoap.ts";
 
@@ -14,7 +14,101 @@ export const BENCH: string = fileURLToPath(new URL("./", import.meta.url));
 /** Where Node's copy of node-coap is installed (`npm ci` in bench/node). */
 export const NODE_DIR: string = BENCH + "node/";
 
-/** An esbuild plugin resolving `@microcoap/<name>[/<export>]` to the workspace sources. */
+/** A module of Deno's module graph (`deno info --json`), as far as read here. */
+interface GraphModule {
+  readonly specifier: string;
+  readonly local?: string;
+  readonly mediaType?: string;
+  readonly error?: string;
+  readonly dependencies?: readonly {
+    readonly specifier: string;
+    readonly code?: { readonly specifier: string };
+    readonly type?: { readonly specifier: string };
+  }[];
+}
+
+// Every module Deno has shown us, by URL, and its redirects
+// (`jsr:@std/bytes@^1/equals` to the file it resolved to).
+const graphModules = new Map<string, GraphModule>();
+const graphRedirects = new Map<string, string>();
+
+/**
+ * The graph entry of a local module, asking `deno info` for the graph below
+ * it unless an earlier answer already holds it.
+ */
+async function graphModule(path: string): Promise<GraphModule> {
+  const url = pathToFileURL(path).href;
+  const known = graphModules.get(url);
+  if (known) return known;
+  const output = await new Deno.Command(Deno.execPath(), {
+    // --no-lock: resolving for a bundle must not rewrite deno.lock.
+    args: ["info", "--json", "--no-lock", "--config", ROOT + "deno.json", path],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `deno info ${path} failed: ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    modules: GraphModule[];
+    redirects: Record<string, string>;
+  };
+  for (const module of graph.modules) {
+    graphModules.set(module.specifier, module);
+  }
+  for (const [from, to] of Object.entries(graph.redirects)) {
+    graphRedirects.set(from, to);
+  }
+  const module = graphModules.get(url);
+  if (!module) throw new Error(`deno info ${path} did not list it`);
+  return module;
+}
+
+/** Where `specifier`, imported by `module`, resolves to as Deno sees it. */
+function resolveIn(
+  module: GraphModule,
+  specifier: string,
+): esbuild.OnResolveResult {
+  const dependency = module.dependencies?.find((d) =>
+    d.specifier === specifier
+  );
+  let url = dependency?.code?.specifier ?? dependency?.type?.specifier;
+  if (url === undefined) {
+    return {
+      errors: [{
+        text: `deno info lists no ${specifier} in ${module.specifier}`,
+      }],
+    };
+  }
+  for (let hops = 0; hops < 10 && graphRedirects.has(url); hops++) {
+    url = graphRedirects.get(url)!;
+  }
+  if (url.startsWith("node:")) return { path: url, external: true };
+  return { path: url, namespace: DENO_NAMESPACE };
+}
+
+const DENO_NAMESPACE = "deno-graph";
+
+const LOADERS: Record<string, esbuild.Loader> = {
+  TypeScript: "ts",
+  Mts: "ts",
+  Cts: "ts",
+  TSX: "tsx",
+  JavaScript: "js",
+  Mjs: "js",
+  Cjs: "js",
+  JSX: "jsx",
+  Json: "json",
+};
+
+/**
+ * An esbuild plugin resolving `@microcoap/<name>[/<export>]` to the workspace
+ * sources, and `jsr:` modules (also by their import-map names, such as
+ * `@std/bytes`) to the files Deno resolves and caches for them: from jsr.io,
+ * or from a `file://` registry given by JSR_URL.
+ */
 export const workspacePlugin: esbuild.Plugin = {
   name: "microcoap-workspace",
   setup(build) {
@@ -29,6 +123,36 @@ export const workspacePlugin: esbuild.Plugin = {
       }
       return { path: dir + target.replace(/^\.\//, "") };
     });
+    // From workspace files: what Deno's graph of the importer says.
+    build.onResolve(
+      { filter: /^(jsr:|@std\/)/, namespace: "file" },
+      async (args) => resolveIn(await graphModule(args.importer), args.path),
+    );
+    // Within JSR modules: their own imports, relative ones included (the
+    // cached files of jsr.io have hashed names, so paths cannot be joined).
+    build.onResolve({ filter: /.*/, namespace: DENO_NAMESPACE }, (args) => {
+      const module = graphModules.get(args.importer);
+      return module
+        ? resolveIn(module, args.path)
+        : { errors: [{ text: `${args.importer} is not in Deno's graph` }] };
+    });
+    build.onLoad(
+      { filter: /.*/, namespace: DENO_NAMESPACE },
+      async (args) => {
+        const module = graphModules.get(args.path);
+        const loader = LOADERS[module?.mediaType ?? ""];
+        if (module?.local === undefined || loader === undefined) {
+          return {
+            errors: [{
+              text: `cannot load ${args.path}: ${
+                module?.error ?? "no local file or unknown media type"
+              }`,
+            }],
+          };
+        }
+        return { contents: await Deno.readTextFile(module.local), loader };
+      },
+    );
   },
 };
 

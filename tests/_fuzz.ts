@@ -3,6 +3,7 @@
 // them must follow. Only imported by tests.
 import { decode, encode } from "@microcoap/codec";
 import type { CoapMessage, CoapOption } from "@microcoap/codec";
+import { equals } from "@std/bytes/equals";
 
 /** A seeded uniform generator in [0, 1) (mulberry32). */
 export function mulberry32(seed: number): () => number {
@@ -314,14 +315,8 @@ export function checkAnswers(
   } else if (answer.type === "ACK" || answer.type === "RST") {
     return `a NON request was answered with ${answer.type}`;
   }
-  if (answer.code !== 0 && !sameBytes(answer.token, request.token)) {
+  if (answer.code !== 0 && !equals(answer.token, request.token)) {
     return "the response does not echo the request's token";
   }
   return undefined;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -2,21 +2,10 @@
 // The lines `--verbose` prints for every message sent and received.
 import { codeName, formatCode, isRequestCode } from "@microcoap/codec";
 import type { CoapMessage } from "@microcoap/codec";
+import { formatPeerAddress } from "@microcoap/transport";
 import type { PeerAddress } from "@microcoap/transport";
 import { describeCode, describeOption } from "./format.ts";
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
-
-/** `127.0.0.1:5683` or `[::1]:5683`. */
-export function formatPeer(peer: PeerAddress): string {
-  return peer.hostname.includes(":")
-    ? `[${peer.hostname}]:${peer.port}`
-    : `${peer.hostname}:${peer.port}`;
-}
+import { toHex } from "./_hex.ts";
 
 function codeOf(message: CoapMessage): string {
   if (message.code === 0) return "Empty";
@@ -39,8 +28,10 @@ export function describeMessage(
   const arrow = direction === "sent" ? ">" : "<";
   const where = peer === undefined
     ? ""
-    : `${direction === "sent" ? " to " : " from "}${formatPeer(peer)}`;
-  const token = message.token.length > 0 ? ` token=${hex(message.token)}` : "";
+    : `${direction === "sent" ? " to " : " from "}${formatPeerAddress(peer)}`;
+  const token = message.token.length > 0
+    ? ` token=${toHex(message.token)}`
+    : "";
   let text = `${arrow} ${message.type} ${
     codeOf(message)
   } mid=${message.messageId}${token}${where}\n`;

@@ -27,11 +27,16 @@ import {
   CoapTimeoutError,
 } from "@microcoap/endpoint";
 import type { EndpointLogEvent } from "@microcoap/endpoint";
-import { isMulticastAddress, TransportError } from "@microcoap/transport";
+import {
+  formatPeerAddress,
+  isMulticastAddress,
+  TransportError,
+} from "@microcoap/transport";
 import type { ServerLogEvent } from "@microcoap/server";
+import { concat } from "@std/bytes/concat";
 import { helpText, parseCommandLine, UsageError, VERSION } from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
-import { describeMessage, formatPeer } from "./_log.ts";
+import { describeMessage } from "./_log.ts";
 import { TransferProgress } from "./_progress.ts";
 import {
   decodePayload,
@@ -357,18 +362,8 @@ interface Payload {
 
 async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  for await (const chunk of stream) chunks.push(chunk);
+  return concat(chunks);
 }
 
 async function readPayload(
@@ -565,7 +560,7 @@ async function multicast(
     ) {
       answered++;
       if (response.ok) succeeded++;
-      const from = `coap://${formatPeer(response.peer)}`;
+      const from = `coap://${formatPeerAddress(response.peer)}`;
       if (parsed.json) {
         await output.out(
           JSON.stringify({ from, ...responseToJson(response) }) + "\n",
@@ -600,7 +595,7 @@ async function ping(
     if (io.signal !== undefined) options.signal = io.signal;
     const rtt = await client.ping(url, options);
     const uri = parseUri(url);
-    const peer = formatPeer({ hostname: uri.hostname, port: uri.port });
+    const peer = formatPeerAddress({ hostname: uri.hostname, port: uri.port });
     await output.out(
       parsed.json
         ? JSON.stringify({ peer, rtt: Math.round(rtt * 1000) / 1000 }) + "\n"
@@ -756,7 +751,7 @@ async function serve(
     if (io.signal?.aborted) return ExitCode.OK;
     const address = await server.listen();
     await output.out(
-      `microcoap serving on coap://${formatPeer(address)}\n` +
+      `microcoap serving on coap://${formatPeerAddress(address)}\n` +
         `  /hello /echo /time /large /.well-known/core${
           parsed.dir === undefined ? "" : " /files"
         }\n` +

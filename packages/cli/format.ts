@@ -11,7 +11,9 @@ import {
   codeName,
   contentFormatName,
   decodeBlock,
+  decodeUint,
   formatCode,
+  getOption,
   optionInfo,
   parseLinkFormat,
 } from "@microcoap/codec";
@@ -22,6 +24,7 @@ import type {
   CoreLink,
 } from "@microcoap/codec";
 import { decode as decodeCbor, decodeFirst as decodeCborFirst } from "cborg";
+import { toHex } from "./_hex.ts";
 
 /**
  * How a payload was decoded: `"empty"` (no payload), `"text"` (UTF-8),
@@ -119,12 +122,6 @@ function utf8OrUndefined(bytes: Uint8Array): string | undefined {
 function printable(text: string): boolean {
   // deno-lint-ignore no-control-regex
   return !/[\x00-\x08\x0b\x0e-\x1f\x7f]/.test(text);
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
 }
 
 class Tagged {
@@ -603,15 +600,13 @@ export interface ResponseJson {
   readonly payload: unknown;
 }
 
+// Leniently: a value too long for a uint is shown as no value.
 function uintOption(
   options: readonly CoapOption[],
   number: number,
 ): number | null {
-  const option = options.find((o) => o.number === number);
-  if (option === undefined || option.value.length > 4) return null;
-  let n = 0;
-  for (const byte of option.value) n = n * 256 + byte;
-  return n;
+  const value = getOption({ options }, number);
+  return value === undefined || value.length > 4 ? null : decodeUint(value);
 }
 
 /**

@@ -233,3 +233,23 @@ Deno.test("responseToJson() gives code, name, type, options, format, observe and
   assertEquals(empty.contentFormat, null);
   assertEquals(empty.payloadFormat, "empty");
 });
+
+Deno.test("responseToJson() gives null for a Content-Format or Observe value longer than 4 bytes, and reads a 4-byte one", () => {
+  const long = responseToJson({
+    code: 0x45,
+    type: "ACK",
+    options: [
+      { number: 6, value: new Uint8Array([1, 2, 3, 4, 5]) },
+      { number: 12, value: new Uint8Array([0, 0, 0, 0, 50]) },
+    ],
+    payload: new Uint8Array(0),
+  });
+  assertEquals([long.observe, long.contentFormat], [null, null]);
+  const four = responseToJson({
+    code: 0x45,
+    type: "ACK",
+    options: [{ number: 12, value: new Uint8Array([0xff, 0xff, 0xff, 0xff]) }],
+    payload: new Uint8Array(0),
+  });
+  assertEquals(four.contentFormat, 0xffffffff);
+});

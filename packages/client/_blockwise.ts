@@ -11,6 +11,8 @@ import {
 } from "@microcoap/codec";
 import type { BlockValue, CoapMessage, CoapOption } from "@microcoap/codec";
 import type { RequestInit } from "@microcoap/endpoint";
+import { concat } from "@std/bytes/concat";
+import { equals } from "@std/bytes/equals";
 import { CoapBlockwiseError } from "./errors.ts";
 import type { CoapProgress } from "./progress.ts";
 
@@ -118,12 +120,6 @@ export interface Reassembled {
   readonly payload: Uint8Array;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function tooLarge(size: number, max: number): CoapBlockwiseError {
   return new CoapBlockwiseError(
     "too-large",
@@ -216,7 +212,7 @@ export async function completeBlock2(
     }
     const nextEtag = getOption(response, ETAG);
     if (
-      etag !== undefined && nextEtag !== undefined && !sameBytes(etag, nextEtag)
+      etag !== undefined && nextEtag !== undefined && !equals(etag, nextEtag)
     ) {
       // The representation changed under us: start over once (RFC 7959 §2.4).
       if (restarted) {
@@ -268,15 +264,9 @@ export async function completeBlock2(
     block = next;
     accept(response, next);
   }
-  const payload = new Uint8Array(offset);
-  let at = 0;
-  for (const chunk of chunks) {
-    payload.set(chunk, at);
-    at += chunk.length;
-  }
   return {
     message: { ...head, options: withoutOptions(head.options, [BLOCK2]) },
-    payload,
+    payload: concat(chunks),
   };
 }
 

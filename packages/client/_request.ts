@@ -1,6 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Turning request options into a method code, CoAP options and a payload.
 import {
+  COAP_METHODS,
   CoapCode,
   CoapOptionNumber,
   createOption,
@@ -32,8 +33,8 @@ export interface MessageOptions {
   noResponse?: CoapNoResponse | undefined;
 }
 
-// In code order: GET is 0.01, IPATCH 0.07.
-const METHODS = ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"];
+// In code order (GET is 0.01), widened so any upper-cased string can be looked up.
+const METHODS: readonly string[] = COAP_METHODS;
 
 /** The code of a method name or number. */
 export function methodCode(method: CoapMethod | number | undefined): number {

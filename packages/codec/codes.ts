@@ -91,6 +91,30 @@ export type CoapMethod =
   | "PATCH"
   | "IPATCH";
 
+/**
+ * Every CoAP method name, in code order (RFC 7252 §12.1.1, RFC 8132): the
+ * method with code 0.0n is at index n - 1.
+ *
+ * @example Usage
+ * ```ts
+ * import { COAP_METHODS, CoapCode } from "@microcoap/codec";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(COAP_METHODS, ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"]);
+ * assertEquals(COAP_METHODS.map((method) => CoapCode[method]), [1, 2, 3, 4, 5, 6, 7]);
+ * ```
+ */
+export const COAP_METHODS: readonly CoapMethod[] = /* @__PURE__ */ Object
+  .freeze([
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "FETCH",
+    "PATCH",
+    "IPATCH",
+  ]);
+
 // Built on first use rather than at load, so that bundles without
 // codeName() drop it.
 let names: Map<number, CoapCodeName> | undefined;

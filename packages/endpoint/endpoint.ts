@@ -16,7 +16,7 @@ import {
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption, CoapType } from "@microcoap/codec";
 import { DedupFilter } from "@microcoap/dedup";
-import { systemClock } from "@microcoap/transport";
+import { formatPeerAddress, systemClock } from "@microcoap/transport";
 import type {
   Clock,
   PeerAddress,
@@ -921,7 +921,7 @@ export class CoapEndpoint implements AsyncDisposable {
           done();
           reject(
             new CoapResetError(
-              `Cannot deliver message: ${describe(peer)} reset it`,
+              `Cannot deliver message: ${formatPeerAddress(peer)} reset it`,
             ),
           );
         },
@@ -930,7 +930,7 @@ export class CoapEndpoint implements AsyncDisposable {
           reject(
             new CoapTimeoutError(
               `Cannot deliver message: no acknowledgement from ${
-                describe(peer)
+                formatPeerAddress(peer)
               } after ${this.#params.maxRetransmit} retransmissions`,
             ),
           );
@@ -1398,7 +1398,9 @@ export class CoapEndpoint implements AsyncDisposable {
         this.#finish(
           exchange,
           new CoapResetError(
-            `Cannot get a response: ${describe(peer)} reset the request`,
+            `Cannot get a response: ${
+              formatPeerAddress(peer)
+            } reset the request`,
           ),
           false,
         );
@@ -1446,7 +1448,9 @@ export class CoapEndpoint implements AsyncDisposable {
         this.#finish(
           exchange,
           new CoapResetError(
-            `Cannot get a response: ${describe(peer)} reset the request`,
+            `Cannot get a response: ${
+              formatPeerAddress(peer)
+            } reset the request`,
           ),
           false,
         );
@@ -1457,7 +1461,7 @@ export class CoapEndpoint implements AsyncDisposable {
           exchange,
           new CoapTimeoutError(
             `Cannot get a response: no acknowledgement from ${
-              describe(peer)
+              formatPeerAddress(peer)
             } after ${this.#params.maxRetransmit} retransmissions`,
           ),
           false,
@@ -1473,7 +1477,9 @@ export class CoapEndpoint implements AsyncDisposable {
       this.#finish(
         exchange,
         new CoapTimeoutError(
-          `Cannot get a response: none from ${describe(exchange.peer)} in time`,
+          `Cannot get a response: none from ${
+            formatPeerAddress(exchange.peer)
+          } in time`,
         ),
         false,
       );
@@ -1983,10 +1989,4 @@ function positive(name: string, value: number): number {
     );
   }
   return value;
-}
-
-function describe(peer: PeerAddress): string {
-  return peer.hostname.includes(":")
-    ? `[${peer.hostname}]:${peer.port}`
-    : `${peer.hostname}:${peer.port}`;
 }

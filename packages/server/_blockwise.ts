@@ -3,6 +3,7 @@
 // Block2 blocks and reassembling Block1 request bodies.
 import type { BlockValue } from "@microcoap/codec";
 import type { Clock, TimerHandle } from "@microcoap/transport";
+import { concat } from "@std/bytes/concat";
 
 /** One block of a response body, or the whole body when it needs no blocks. */
 export interface Block2Slice {
@@ -269,7 +270,10 @@ export class Block1Assembler {
     this.#transfers.delete(key);
     return {
       status: "complete",
-      body: concat(transfer.chunks, transfer.length),
+      // One block needs no copy.
+      body: transfer.chunks.length === 1
+        ? transfer.chunks[0]!
+        : concat(transfer.chunks),
       block,
     };
   }
@@ -277,15 +281,4 @@ export class Block1Assembler {
   clear(): void {
     this.#transfers.clear();
   }
-}
-
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

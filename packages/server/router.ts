@@ -4,31 +4,12 @@
  *
  * @module
  */
-import { CoapCode } from "@microcoap/codec";
+import { COAP_METHODS, CoapCode } from "@microcoap/codec";
 import type { CoapMethod } from "@microcoap/codec";
 
-/**
- * Every CoAP method name, in code order (RFC 7252 §12.1.1, RFC 8132).
- *
- * @example Usage
- * ```ts
- * import { COAP_METHODS, methodCode } from "@microcoap/server";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(COAP_METHODS, ["GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "IPATCH"]);
- * assertEquals(COAP_METHODS.map(methodCode), [1, 2, 3, 4, 5, 6, 7]);
- * ```
- */
-export const COAP_METHODS: readonly CoapMethod[] = /* @__PURE__ */ Object
-  .freeze([
-    "GET",
-    "POST",
-    "PUT",
-    "DELETE",
-    "FETCH",
-    "PATCH",
-    "IPATCH",
-  ]);
+// The list moved to the codec (client and server both need it); kept here
+// so that `import { COAP_METHODS } from "@microcoap/server"` still works.
+export { COAP_METHODS } from "@microcoap/codec";
 
 /**
  * What a route answers to: one method, several, or `"*"` for all of them.

@@ -1,6 +1,8 @@
 // Copyright 2026 the microcoap authors. MIT license.
-import { assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
+import { COAP_METHODS as CODEC_METHODS } from "@microcoap/codec";
 import {
+  COAP_METHODS,
   matchPattern,
   methodCode,
   methodName,
@@ -72,6 +74,11 @@ Deno.test("methodName() and methodCode() map the seven methods", () => {
     TypeError,
     "not a CoAP method",
   );
+});
+
+Deno.test("COAP_METHODS from the server is the codec's list, in code order", () => {
+  assertStrictEquals(COAP_METHODS, CODEC_METHODS);
+  assertEquals(COAP_METHODS.map(methodCode), [1, 2, 3, 4, 5, 6, 7]);
 });
 
 Deno.test("Router.match() prefers literal over parameter over wildcard", () => {

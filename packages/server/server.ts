@@ -27,6 +27,7 @@ import type {
   LinkAttributeValue,
 } from "@microcoap/codec";
 import { CoapEndpoint } from "@microcoap/endpoint";
+import { equals } from "@std/bytes/equals";
 import type {
   CoapEndpointOptions,
   EndpointLogEvent,
@@ -1638,7 +1639,7 @@ export class CoapServer implements AsyncDisposable {
       const etag = built.etag;
       if (
         getOptions(message, CoapOptionNumber.ETAG).some((tag) =>
-          sameBytes(tag, etag)
+          equals(tag, etag)
         )
       ) {
         code = CoapCode.VALID;
@@ -2142,10 +2143,4 @@ function cacheKey(peerKey: string, message: CoapMessage): string {
     }
   }
   return key;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

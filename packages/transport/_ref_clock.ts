@@ -10,3 +10,19 @@ export const refClock: Clock = {
     setTimeout(callback, ms),
   clearTimeout: (handle: TimerHandle): void => clearTimeout(handle as number),
 };
+
+/**
+ * Throws a TypeError naming what was being done unless `clock` has the
+ * timer methods a transport schedules with.
+ */
+export function checkTimerClock(clock: Clock, what: string): void {
+  if (
+    clock === null || typeof clock !== "object" ||
+    typeof clock.setTimeout !== "function" ||
+    typeof clock.clearTimeout !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${what}: clock must have setTimeout and clearTimeout`,
+    );
+  }
+}

@@ -1,6 +1,12 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Helpers for this package's tests.
-import type { DatagramInfo, PeerAddress, TransportReceiver } from "./types.ts";
+import { assertEquals } from "@std/assert";
+import type {
+  DatagramInfo,
+  PeerAddress,
+  Transport,
+  TransportReceiver,
+} from "./types.ts";
 
 /** Records what a transport delivers and lets a test wait for it. */
 export class Collector implements TransportReceiver {
@@ -68,4 +74,29 @@ export class Collector implements TransportReceiver {
 /** UTF-8 bytes of `text`. */
 export function bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
+}
+
+/**
+ * Sends `request` from `a` to `b`, and `response` back to the address it came
+ * from; asserts each arrives once, from the other's local address, and that
+ * neither side saw an error.
+ */
+export async function assertRoundTrip(
+  a: Transport,
+  b: Transport,
+  [request, response]: [string, string] = ["ping", "pong"],
+): Promise<void> {
+  const atA = new Collector();
+  const atB = new Collector();
+  a.listen(atA);
+  b.listen(atB);
+  a.send(bytes(request), b.localAddress);
+  await atB.until(() => atB.datagrams.length === 1);
+  assertEquals(atB.texts, [request]);
+  assertEquals(atB.datagrams[0]!.from, a.localAddress);
+  b.send(bytes(response), atB.datagrams[0]!.from);
+  await atA.until(() => atA.datagrams.length === 1);
+  assertEquals(atA.texts, [response]);
+  assertEquals(atA.datagrams[0]!.from, b.localAddress);
+  assertEquals([...atA.errors, ...atB.errors], []);
 }

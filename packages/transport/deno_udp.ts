@@ -6,13 +6,10 @@
  *
  * @module
  */
-import {
-  checkDestination,
-  formatAddress,
-  normalizeHostname,
-} from "./_address.ts";
+import { formatAddress, normalizeHostname } from "./_address.ts";
+import { checkSend } from "./_check_send.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
-import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import { toTransportError } from "./_to_transport_error.ts";
 import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
 import { checkBindOptions, checkBoolean } from "./_bind_options.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
@@ -327,15 +324,7 @@ export class DenoUdpTransport implements Transport {
    * @throws {TypeError} When `data` is not a Uint8Array.
    */
   send(data: Uint8Array, to: PeerAddress): void {
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError("Cannot send datagram: data must be a Uint8Array");
-    }
-    if (this.#slot.closed) return;
-    const problem = checkDestination(to);
-    if (problem !== undefined) {
-      this.#slot.error(badDestination(to, problem));
-      return;
-    }
+    if (!checkSend(this.#slot, data, to)) return;
     try {
       this.#conn.send(data, {
         transport: "udp",

@@ -18,7 +18,7 @@ import {
 } from "./deno_udp.ts";
 import { TransportError } from "./transport_error.ts";
 import { bindUdp } from "./udp.ts";
-import { bytes, Collector } from "./_test_utils.ts";
+import { assertRoundTrip, bytes, Collector } from "./_test_utils.ts";
 
 const available = "listenDatagram" in Deno;
 
@@ -84,18 +84,7 @@ for (const hostname of ["127.0.0.1", "::1"]) {
       await using b = await bindDenoUdp({ hostname });
       assertEquals(a.localAddress.hostname, hostname);
       assert(a.localAddress.port > 0);
-      const atA = new Collector();
-      const atB = new Collector();
-      a.listen(atA);
-      b.listen(atB);
-      a.send(bytes("ping"), b.localAddress);
-      await atB.until(() => atB.datagrams.length === 1);
-      assertEquals(atB.texts, ["ping"]);
-      assertEquals(atB.datagrams[0]!.from, a.localAddress);
-      b.send(bytes("pong"), atB.datagrams[0]!.from);
-      await atA.until(() => atA.datagrams.length === 1);
-      assertEquals(atA.texts, ["pong"]);
-      assertEquals([...atA.errors, ...atB.errors], []);
+      await assertRoundTrip(a, b);
     },
   );
 }

@@ -14,7 +14,7 @@ import {
 } from "./_address.ts";
 import { mulberry32 } from "./_mulberry32.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
-import { refClock } from "./_ref_clock.ts";
+import { checkTimerClock, refClock } from "./_ref_clock.ts";
 import { badDestination } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
 import type {
@@ -479,15 +479,7 @@ export class MemoryNetwork implements Disposable {
       );
     }
     const { clock = refClock, seed = 1, reportUnreachable = false } = options;
-    if (
-      clock === null || typeof clock !== "object" ||
-      typeof clock.setTimeout !== "function" ||
-      typeof clock.clearTimeout !== "function"
-    ) {
-      throw new TypeError(
-        "Cannot create memory network: clock must have setTimeout and clearTimeout",
-      );
-    }
+    checkTimerClock(clock, "create memory network");
     if (typeof seed !== "number" || !Number.isFinite(seed)) {
       throw new RangeError(
         `Cannot create memory network: seed is ${seed}, expected a finite number`,

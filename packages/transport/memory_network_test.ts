@@ -424,8 +424,12 @@ Deno.test("MemoryNetwork validates link conditions and options", () => {
   // @ts-expect-error: null at run time
   assertThrows(() => network.setDefault(null), TypeError);
   assertThrows(() => new MemoryNetwork({ seed: NaN }), RangeError);
-  // @ts-expect-error: a wrong clock at run time
-  assertThrows(() => new MemoryNetwork({ clock: {} }), TypeError);
+  assertThrows(
+    // @ts-expect-error: a wrong clock at run time
+    () => new MemoryNetwork({ clock: {} }),
+    TypeError,
+    "Cannot create memory network: clock must have setTimeout and clearTimeout",
+  );
   assertThrows(() => new MemoryNetwork({ defaults: { loss: 2 } }), RangeError);
 });
 

@@ -30,3 +30,4 @@ export * from "./deno_udp.ts";
 export * from "./memory_network.ts";
 export * from "./socket_adapter.ts";
 export * from "./multicast.ts";
+export * from "./format_peer_address.ts";

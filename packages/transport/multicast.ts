@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { equals } from "@std/bytes/equals";
 import { isMulticastAddress as isGroup } from "./_address.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { bindUdp, type UdpMulticastOptions, type UdpTransport } from "./udp.ts";
@@ -270,7 +271,7 @@ export class MulticastUdpTransport implements Transport {
       const entry = recent[i]!;
       if (
         entry.from.port === from.port &&
-        entry.from.hostname === from.hostname && sameBytes(entry.data, data)
+        entry.from.hostname === from.hostname && equals(entry.data, data)
       ) {
         recent.splice(i, 1);
         return true;
@@ -385,10 +386,4 @@ export async function bindMulticastUdp(
     throw error;
   }
   return new MulticastUdpTransport(unicast, members);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

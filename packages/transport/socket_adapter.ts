@@ -7,14 +7,11 @@
  * @module
  */
 import type { Clock, TimerHandle } from "./clock.ts";
-import {
-  checkDestination,
-  formatAddress,
-  normalizeHostname,
-} from "./_address.ts";
+import { formatAddress, normalizeHostname } from "./_address.ts";
+import { checkSend } from "./_check_send.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
-import { refClock } from "./_ref_clock.ts";
-import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import { checkTimerClock, refClock } from "./_ref_clock.ts";
+import { toTransportError } from "./_to_transport_error.ts";
 import { TransportError } from "./transport_error.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
 
@@ -309,15 +306,7 @@ export class CustomSocketTransport implements Transport {
       closeSocket = true,
       localAddress,
     } = options ?? {};
-    if (
-      clock === null || typeof clock !== "object" ||
-      typeof clock.setTimeout !== "function" ||
-      typeof clock.clearTimeout !== "function"
-    ) {
-      throw new TypeError(
-        "Cannot adapt custom socket: clock must have setTimeout and clearTimeout",
-      );
-    }
+    checkTimerClock(clock, "adapt custom socket");
     positive(pollInterval, "pollInterval", false);
     positive(bufferSize, "bufferSize", true);
     positive(maxBatch, "maxBatch", true);
@@ -390,15 +379,7 @@ export class CustomSocketTransport implements Transport {
    * @throws {TypeError} When `data` is not a Uint8Array.
    */
   send(data: Uint8Array, to: PeerAddress): void {
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError("Cannot send datagram: data must be a Uint8Array");
-    }
-    if (this.#slot.closed) return;
-    const problem = checkDestination(to);
-    if (problem !== undefined) {
-      this.#slot.error(badDestination(to, problem));
-      return;
-    }
+    if (!checkSend(this.#slot, data, to)) return;
     const peer = { hostname: to.hostname, port: to.port };
     let result: unknown;
     try {

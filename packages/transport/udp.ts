@@ -6,14 +6,10 @@
  * @module
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import {
-  checkDestination,
-  formatAddress,
-  isIpv4,
-  normalizeHostname,
-} from "./_address.ts";
+import { formatAddress, isIpv4, normalizeHostname } from "./_address.ts";
+import { checkSend } from "./_check_send.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
-import { badDestination, toTransportError } from "./_to_transport_error.ts";
+import { toTransportError } from "./_to_transport_error.ts";
 import { checkMaxDatagramSize, oversized } from "./_datagram_size.ts";
 import { badOption, checkBindOptions, checkBoolean } from "./_bind_options.ts";
 import type { PeerAddress, Transport, TransportReceiver } from "./types.ts";
@@ -348,17 +344,7 @@ export class UdpTransport implements Transport {
    * @throws {TypeError} When `data` is not a Uint8Array.
    */
   send(data: Uint8Array, to: PeerAddress): void {
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(
-        "Cannot send datagram: data must be a Uint8Array",
-      );
-    }
-    if (this.#slot.closed) return;
-    const problem = checkDestination(to);
-    if (problem !== undefined) {
-      this.#slot.error(badDestination(to, problem));
-      return;
-    }
+    if (!checkSend(this.#slot, data, to)) return;
     let host = to.hostname;
     if (this.#ipv6 && isIpv4(host)) host = MAPPED_PREFIX + host;
     try {

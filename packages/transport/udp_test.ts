@@ -11,7 +11,7 @@ import { createSocket } from "node:dgram";
 import { Buffer } from "node:buffer";
 import { bindUdp, UdpTransport } from "./udp.ts";
 import { TransportError } from "./transport_error.ts";
-import { bytes, Collector } from "./_test_utils.ts";
+import { assertRoundTrip, bytes, Collector } from "./_test_utils.ts";
 
 for (const hostname of ["127.0.0.1", "::1"]) {
   Deno.test(`UdpTransport sends and receives both ways on ${hostname}`, async () => {
@@ -20,20 +20,7 @@ for (const hostname of ["127.0.0.1", "::1"]) {
     assertEquals(a.localAddress.hostname, hostname);
     assert(a.localAddress.port > 0);
     assertEquals(a.family, hostname === "::1" ? "IPv6" : "IPv4");
-    const atA = new Collector();
-    const atB = new Collector();
-    a.listen(atA);
-    b.listen(atB);
-    a.send(bytes("ping"), b.localAddress);
-    await atB.until(() => atB.datagrams.length === 1);
-    assertEquals(atB.texts, ["ping"]);
-    assertEquals(atB.datagrams[0]!.from, a.localAddress);
-    b.send(bytes("pong"), atB.datagrams[0]!.from);
-    await atA.until(() => atA.datagrams.length === 1);
-    assertEquals(atA.texts, ["pong"]);
-    assertEquals(atA.datagrams[0]!.from, b.localAddress);
-    assertEquals(atA.errors, []);
-    assertEquals(atB.errors, []);
+    await assertRoundTrip(a, b);
   });
 
   Deno.test(`UdpTransport with maxDatagramSize 65507 delivers a 60,000-byte datagram whole on ${hostname}`, async () => {
