@@ -858,7 +858,8 @@ export class CoapClient implements AsyncDisposable {
    * Other methods reject multicast URLs with a TypeError.
    *
    * @param url A `coap://` URL whose host is a multicast address.
-   * @param options Method, payload, options, `timeout`, `signal`.
+   * @param options Method, payload, options, `timeout`, `signal`,
+   * `bufferSize` (how many responses wait for the reader, 256 by default).
    * @returns An async iterable of the responses.
    * @throws {TypeError} (from the iteration) When the host is not a multicast
    * address, or an option a multicast request cannot have is given.
