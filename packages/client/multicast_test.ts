@@ -1,5 +1,5 @@
 // Copyright 2026 the microcoap authors. MIT license.
-import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { CoapCode } from "@microcoap/codec";
 import { CoapEndpoint } from "@microcoap/endpoint";
 import type { RequestHandler } from "@microcoap/endpoint";
