@@ -320,3 +320,41 @@ export function checkAnswers(
   }
   return undefined;
 }
+
+const TYPE_BITS = { CON: 0, NON: 1, ACK: 2, RST: 3 } as const;
+
+/**
+ * Encodes a message without checking option lengths (so that a test can send
+ * the malformed ones a hostile peer would): options sorted by number, deltas
+ * and lengths with the extended nibbles, the payload marker when there is a
+ * payload.
+ */
+export function encodeRaw(message: CoapMessage): Uint8Array {
+  const out: number[] = [
+    0x40 | (TYPE_BITS[message.type] << 4) | message.token.length,
+    message.code,
+    message.messageId >>> 8,
+    message.messageId & 0xff,
+    ...message.token,
+  ];
+  const nibble = (value: number, extra: number[]): number => {
+    if (value < 13) return value;
+    if (value < 269) {
+      extra.push(value - 13);
+      return 13;
+    }
+    extra.push((value - 269) >>> 8, (value - 269) & 0xff);
+    return 14;
+  };
+  const options = [...message.options].sort((a, b) => a.number - b.number);
+  let previous = 0;
+  for (const option of options) {
+    const extra: number[] = [];
+    const delta = nibble(option.number - previous, extra);
+    const length = nibble(option.value.length, extra);
+    out.push((delta << 4) | length, ...extra, ...option.value);
+    previous = option.number;
+  }
+  if (message.payload.length > 0) out.push(0xff, ...message.payload);
+  return new Uint8Array(out);
+}

@@ -15,6 +15,8 @@ import type {
 } from "./multicast.ts";
 import { CoapResponse } from "./response.ts";
 
+const DEFAULT_BUFFER_SIZE = 256;
+
 /** What a multicast request needs from its client. */
 export interface MulticastHost {
   readonly lookup: Lookup;
@@ -41,6 +43,12 @@ export async function* multicastResponses(
     );
   }
   const timeout = checkTimeout(options.timeout, "timeout");
+  const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  if (!Number.isInteger(bufferSize) || bufferSize < 1) {
+    throw new RangeError(
+      `Cannot send multicast request: bufferSize is ${bufferSize}, expected a positive integer`,
+    );
+  }
   const unsupported = ["confirmable", "etag", "observe", "blockSize"] as const;
   for (const name of unsupported) {
     if ((options as Record<string, unknown>)[name] !== undefined) {
@@ -83,6 +91,8 @@ export async function* multicastResponses(
     signal: life.signal,
     ...(timeout === undefined ? {} : { timeout }),
     onResponse: (message, peer) => {
+      // Bounded: a reader that is away drops what comes after.
+      if (queue.length >= bufferSize) return;
       queue.push([message, peer]);
       wake?.();
     },

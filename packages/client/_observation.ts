@@ -240,6 +240,10 @@ export class Observation implements CoapObservation {
       this.#host.clock.clearTimeout(this.#firstTimer);
       this.#firstTimer = undefined;
     }
+    // While one arrival is completed block-wise, at most bufferSize more
+    // wait, the oldest dropped: a flood must not queue without bound, nor
+    // cost a block-wise transfer per stale state.
+    if (this.#queue.length >= this.#settings.bufferSize) this.#queue.shift();
     this.#queue.push({ message, at: this.#host.clock.now(), first });
     if (!this.#draining) {
       this.#drain().catch((error) => this.#end({ value: error }, true, false));

@@ -279,6 +279,12 @@ const DEFAULT_BLOCK_SIZE = 1024;
 const DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
 const DEFAULT_RESPONSE_WAIT = 5000;
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function describeUrl(url: string | URL): string {
   return String(url);
 }
@@ -852,7 +858,8 @@ export class CoapClient implements AsyncDisposable {
    * Other methods reject multicast URLs with a TypeError.
    *
    * @param url A `coap://` URL whose host is a multicast address.
-   * @param options Method, payload, options, `timeout`, `signal`.
+   * @param options Method, payload, options, `timeout`, `signal`,
+   * `bufferSize` (how many responses wait for the reader, 256 by default).
    * @returns An async iterable of the responses.
    * @throws {TypeError} (from the iteration) When the host is not a multicast
    * address, or an option a multicast request cannot have is given.
@@ -1219,13 +1226,24 @@ export class CoapClient implements AsyncDisposable {
             options: request.options ?? [],
             payload: request.payload ?? new Uint8Array(0),
           }, { signal });
-        let ack = await post(init);
+        // A response piggybacked anyway is ours only with our token (RFC
+        // 7252 §5.3.2); with another it merely acknowledges the request.
+        const answer = (ack: CoapMessage | undefined) =>
+          ack !== undefined && ack.code !== CoapCode.EMPTY &&
+            sameBytes(ack.token, token)
+            ? ack
+            : undefined;
+        let response = answer(await post(init));
         // A 4.01 with Echo piggybacked anyway: once more with the value.
-        const echo = ack === undefined ? undefined : echoChallenge(ack);
-        if (echo !== undefined) ack = await post(withEcho(init, echo));
-        return ack !== undefined && ack.code !== CoapCode.EMPTY
-          ? new CoapResponse(ack, { peer })
-          : undefined;
+        const echo = response === undefined
+          ? undefined
+          : echoChallenge(response);
+        if (echo !== undefined) {
+          response = answer(await post(withEcho(init, echo)));
+        }
+        return response === undefined
+          ? undefined
+          : new CoapResponse(response, { peer });
       }
       let acked = !confirmable;
       const ask = (request: RequestInit) => {

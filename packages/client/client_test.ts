@@ -626,6 +626,49 @@ Deno.test("send() returns a response the server sends anyway, and rejects when a
   await raw.close();
 });
 
+Deno.test("send() does not return a piggybacked response with another token, nor repeat for its Echo", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  // The ACK acknowledges the request but carries another exchange's
+  // response (RFC 7252 §5.3.2: the token must match).
+  const raw = network.bind(SERVER);
+  const seen: number[] = [];
+  raw.listen({
+    onDatagram(data, from) {
+      const messageId = (data[2]! << 8) | data[3]!;
+      seen.push(messageId);
+      const token = data.slice(4, 4 + (data[0]! & 0x0f)).map((b) => b ^ 0xff);
+      raw.send(
+        encode({
+          type: "ACK",
+          code: seen.length === 1 ? CoapCode.CHANGED : CoapCode.UNAUTHORIZED,
+          messageId,
+          token,
+          options: seen.length === 1
+            ? []
+            : [{ number: CoapOptionNumber.ECHO, value: text("e") }],
+          payload: text("not yours"),
+        }),
+        from,
+      );
+    },
+  });
+  const client = new CoapClient({ transport: network.bind(), clock });
+  const first = await settle(
+    clock,
+    client.send(`${SERVER_URL}/x`, { method: "POST" }),
+  );
+  assertEquals(first, { value: undefined });
+  const second = await settle(
+    clock,
+    client.send(`${SERVER_URL}/x`, { method: "POST" }),
+  );
+  assertEquals(second, { value: undefined });
+  assertEquals(seen.length, 2);
+  await client.close();
+  await raw.close();
+});
+
 Deno.test("send() with some classes wanted returns a wanted response and undefined after silence", async () => {
   const t = setup(({ message }) => ({
     code: uriPath(message)[0] === "ok" ? CoapCode.CHANGED : CoapCode.NOT_FOUND,

@@ -50,8 +50,9 @@ export interface CoapClientMulticastOptions {
 /**
  * Options for {@linkcode CoapClient.prototype.multicast}: those of a request
  * except the ones a multicast request cannot have (it is always NON, fits one
- * datagram and carries no ETag in a GET, RFC 7252 §8.2.1), and `timeout`,
- * which here is how long responses are collected.
+ * datagram and carries no ETag in a GET, RFC 7252 §8.2.1), `timeout`,
+ * which here is how long responses are collected, and `bufferSize`, how many
+ * wait for the reader.
  *
  * @example Usage
  * ```ts
@@ -69,7 +70,7 @@ export interface CoapClientMulticastOptions {
  * server.get("/lamp", () => ({ payload: "on" }), { rt: "light" });
  * await server.listen();
  * await using client = new CoapClient({ transport: network.bind(), clock });
- * const options: CoapMulticastOptions = { query: { rt: "light" }, timeout: 6000 };
+ * const options: CoapMulticastOptions = { query: { rt: "light" }, timeout: 6000, bufferSize: 64 };
  * const found: string[] = [];
  * const collecting = (async () => {
  *   for await (const response of client.multicast("coap://224.0.1.187/.well-known/core", options)) {
@@ -105,4 +106,12 @@ export interface CoapMulticastOptions extends
    * @default {7000} DEFAULT_LEISURE + ACK_TIMEOUT
    */
   timeout?: number;
+  /**
+   * How many responses wait for a reader that is away (or busy completing a
+   * block-wise one); later ones are dropped until it catches up, so that a
+   * flood of answers cannot grow memory without bound.
+   *
+   * @default {256}
+   */
+  bufferSize?: number;
 }

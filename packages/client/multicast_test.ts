@@ -66,6 +66,42 @@ Deno.test("CoapClient.multicast() yields every server's response with its addres
   for (const server of servers) await server.close();
 });
 
+Deno.test("CoapClient.multicast() holds at most bufferSize responses for a reader that is away, dropping later ones", async () => {
+  const clock = new FakeClock();
+  using network = new MemoryNetwork({ clock });
+  // 40 servers answer while nobody reads: only the first bufferSize wait.
+  const servers = Array.from({ length: 40 }, (_, i) =>
+    new CoapEndpoint(
+      network.bind({
+        hostname: `10.0.1.${i + 1}`,
+        port: 5683,
+        groups: [GROUP],
+      }),
+      {
+        clock,
+        random: () => (i + 1) / 64,
+        multicastLeisure: 1000,
+        handler: () => ({ code: CoapCode.CONTENT, payload: text(`s${i + 1}`) }),
+      },
+    ));
+  await using client = new CoapClient({ transport: network.bind(), clock });
+  const responses = client.multicast(`coap://${GROUP}/name`, {
+    timeout: 2000,
+    bufferSize: 5,
+  });
+  const first = responses.next();
+  await clock.tick(3000);
+  assertEquals((await first).value?.text(), "s1");
+  const rest: string[] = [];
+  for await (const response of responses) rest.push(response.text());
+  assertEquals(rest, ["s2", "s3", "s4", "s5", "s6"]);
+  await assertRejects(
+    () => client.multicast(`coap://${GROUP}/name`, { bufferSize: 0 }).next(),
+    RangeError,
+  );
+  for (const server of servers) await server.close();
+});
+
 Deno.test("CoapClient.multicast() sends other methods, payloads and No-Response, NON", async () => {
   const clock = new FakeClock();
   using network = new MemoryNetwork({ clock });

@@ -73,7 +73,10 @@ export interface CoapObserveOptions extends
   timeout?: number;
   /**
    * How many responses wait for a slow consumer; when more arrive the
-   * oldest are dropped, since only the newest state matters.
+   * oldest are dropped, since only the newest state matters. The same bound
+   * holds for notifications that arrive while an earlier one is being
+   * completed block-wise: at most this many wait, and only those are
+   * completed.
    *
    * @default {16}
    */

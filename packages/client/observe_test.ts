@@ -388,6 +388,56 @@ Deno.test("observe() keeps at most bufferSize responses for a slow consumer, dro
   await t.close();
 });
 
+Deno.test("observe() holds at most bufferSize notifications while one is completed block-wise, dropping the oldest", async () => {
+  // Block fetches are slow; a flood of block-wise notifications arrives
+  // meanwhile. Only the newest bufferSize of them are completed: not one
+  // fetch per stale notification, and no queue that grows with the flood.
+  const rest = text("-rest-of-the-body");
+  const t = observeServer((message) => {
+    if (observeValue(message) === 0) {
+      return {
+        code: CoapCode.CONTENT,
+        options: [{
+          number: CoapOptionNumber.OBSERVE,
+          value: encodeObserve(1),
+        }],
+        payload: text("v1"),
+      };
+    }
+    return new Promise<ResponseInit>((resolve) =>
+      t.clock.setTimeout(() =>
+        resolve({
+          code: CoapCode.CONTENT,
+          options: [{
+            number: CoapOptionNumber.BLOCK2,
+            value: encodeUint((1 << 4) | 0),
+          }],
+          payload: rest,
+        }), 1000)
+    ) as unknown as ResponseInit;
+  });
+  const observation = t.client.observe(URL, { bufferSize: 3 });
+  assertEquals((await take(t, observation)).text(), "v1");
+  const blockOf = (sequence: number) => text(`v${sequence}`.padEnd(16, "."));
+  for (let sequence = 2; sequence <= 102; sequence++) {
+    await t.notify(sequence, blockOf(sequence), {
+      extra: [{
+        number: CoapOptionNumber.BLOCK2,
+        value: encodeUint((0 << 4) | 8 | 0),
+      }],
+    });
+  }
+  await t.clock.tick(20_000);
+  assertEquals(t.plain.length, 4);
+  const texts = await drain(t, observation, 3);
+  assertEquals(
+    texts,
+    [100, 101, 102].map((n) => `v${n}`.padEnd(16, ".") + "-rest-of-the-body"),
+  );
+  await run(t.clock, observation.cancel());
+  await t.close();
+});
+
 Deno.test("observe() registers again after Max-Age plus the margin of silence when reregister is on", async () => {
   let sequence = 1;
   const t = observeServer(() => ({
