@@ -196,7 +196,7 @@ Deno.test({
           }),
           "node --test",
         );
-        assertMatch(result.stdout, /^# pass 10$/m);
+        assertMatch(result.stdout, /^# pass 11$/m);
         assertMatch(result.stdout, /^# fail 0$/m);
         assertMatch(result.stdout, /^# skipped 0$/m);
       });

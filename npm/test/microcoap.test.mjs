@@ -4,6 +4,8 @@
 // (the Deno test starts `microcoap serve` in Deno for it).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import process from "node:process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,6 +34,30 @@ test("the facade exports the codec, the endpoint and Coap", () => {
   assert.equal(typeof microcoap.encode, "function");
   assert.equal(typeof microcoap.CoapEndpoint, "function");
   assert.equal(typeof microcoap.Coap, "function");
+});
+
+// Node 20.19+ and 22.12+ load ES modules with require() unless they use
+// top-level await, so CommonJS code can use the package too.
+test("every subpath loads with require() where Node can require ES modules", {
+  skip: !process.features.require_module,
+}, () => {
+  const require = createRequire(import.meta.url);
+  const { exports } = JSON.parse(
+    readFileSync(require.resolve("microcoap/package.json"), "utf8"),
+  );
+  const failed = [];
+  for (const key of Object.keys(exports)) {
+    if (key === "./package.json") continue;
+    const name = key === "." ? "microcoap" : `microcoap${key.slice(1)}`;
+    try {
+      require(name);
+    } catch (error) {
+      failed.push(`${name}: ${error.code ?? error.message}`);
+    }
+  }
+  assert.deepEqual(failed, []);
+  assert.equal(typeof require("microcoap/client").CoapClient, "function");
+  assert.equal(typeof require("microcoap").CoapServer, "function");
 });
 
 test("the Deno-only UDP transport is unavailable in Node, and says so", async () => {

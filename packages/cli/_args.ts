@@ -147,6 +147,8 @@ export interface CommandSpec {
   readonly usage: string;
   readonly summary: string;
   readonly flags: readonly Flag[];
+  /** Help lines of flags that mean something else for this command. */
+  readonly flagHelp?: Partial<Record<Flag, string>>;
   readonly details?: string;
 }
 
@@ -189,7 +191,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     method: "GET",
     usage: "microcoap observe URL [options]",
     summary: "Print a resource's notifications as they arrive (RFC 7641)",
-    flags: [...REQUEST_FLAGS, "count", "duration"],
+    // Observing a group is a usage error, so no --interface.
+    flags: [
+      ...REQUEST_FLAGS.filter((flag) => flag !== "interface"),
+      "count",
+      "duration",
+    ],
     details:
       "Stops after --count notifications, after --duration seconds, when the\n" +
       "server ends the observation, or on Ctrl-C (and deregisters).",
@@ -224,6 +231,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "verbose",
       "help",
     ],
+    flagHelp: {
+      interface:
+        "    --interface ADDR     the interface to join the --group groups on, as its\n" +
+        "                         address (127.0.0.1, or ::%eth0 for IPv6)",
+    },
     details: "Resources:\n" +
       '  /hello             GET: 2.05 text/plain "hello world"\n' +
       "  /echo              POST, PUT: 2.04 with the request's payload and format\n" +
@@ -277,7 +289,7 @@ export function helpText(command?: string): string {
     "",
     "Options:",
     ...spec.flags.map((flag) =>
-      "  " + FLAG_HELP[flag].replaceAll("\n", "\n  ")
+      "  " + (spec.flagHelp?.[flag] ?? FLAG_HELP[flag]).replaceAll("\n", "\n  ")
     ),
     ...(spec.details ? ["", spec.details] : []),
     "",

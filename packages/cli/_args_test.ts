@@ -252,6 +252,21 @@ Deno.test("helpText() lists every command, and each command's options", () => {
   assertStringIncludes(general, "Exit codes");
 });
 
+Deno.test("helpText() describes serve's --interface as where groups are joined; observe has no --interface", () => {
+  const serve = helpText("serve");
+  assertStringIncludes(serve, "the interface to join the --group groups on");
+  assertEquals(serve.includes("every server's answer"), false);
+  assertStringIncludes(helpText("get"), "every server's answer is printed");
+  // Observing a group is a usage error, so --interface has nothing to pick.
+  assertEquals(helpText("observe").includes("--interface"), false);
+  const error = assertThrows(
+    () =>
+      parseCommandLine(["observe", "--interface", "127.0.0.1", "coap://h/"]),
+    UsageError,
+  );
+  assertEquals(error.message, "Option --interface does not apply to observe");
+});
+
 Deno.test("VERSION is the package version", async () => {
   const config = JSON.parse(
     await Deno.readTextFile(new URL("./deno.json", import.meta.url)),

@@ -50,4 +50,5 @@ export async function main(
   }
 }
 
-if (import.meta.main) process.exit(await main());
+// No top-level await: Node loads modules without it with require() too.
+if (import.meta.main) main().then((code) => process.exit(code));

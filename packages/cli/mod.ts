@@ -31,4 +31,5 @@ export * from "./serve.ts";
 export { main };
 
 // `deno run -N jsr:@microcoap/cli …` runs this module.
-if (import.meta.main) process.exit(await main());
+// No top-level await: Node loads modules without it with require() too.
+if (import.meta.main) main().then((code) => process.exit(code));

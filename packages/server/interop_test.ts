@@ -3,6 +3,8 @@
 // coap-client and node-coap. Skipped when coap-client-notls is missing.
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import coap from "npm:coap@1.5.0";
+import { Buffer } from "node:buffer";
+import dgram from "node:dgram";
 import { CoapServer } from "./server.ts";
 
 const LIBCOAP = "coap-client-notls";
@@ -257,6 +259,106 @@ Deno.test({
       // An agent that already closed its idle socket never calls back: do not wait.
       for (const agent of agents) agent.close();
       await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "interop: node-coap uploads with Block1 (our 64-byte blocks), downloads with its Block2 size, gets a separate response and deregisters with RST",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = new CoapServer({
+      hostname: "127.0.0.1",
+      port: 0,
+      blockSize: 64,
+      separateResponseDelay: 20,
+    });
+    let uploaded: Uint8Array = new Uint8Array(0);
+    server.put("/upload", (r) => {
+      uploaded = r.payload;
+      return { payload: `got ${r.payload.length}` };
+    });
+    server.get("/big", () => ({ payload: big(3000) }));
+    server.get("/slow", async () => {
+      // Slower than separateResponseDelay: an empty ACK goes first.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { payload: "late" };
+    });
+    let n = 0;
+    const counter = server.get("/counter", () => ({ payload: `n=${n}` }), {
+      observable: true,
+    });
+    const { port } = await server.listen();
+    // One agent on a socket of our own: node-coap keeps it open, so it can
+    // answer a notification it no longer wants with RST.
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) =>
+      socket.bind(0, "127.0.0.1", () => resolve())
+    );
+    const agent = new coap.Agent({ socket });
+    // deno-lint-ignore no-explicit-any
+    const send = (options: Record<string, unknown>, body?: Uint8Array): any =>
+      within(10_000, (resolve) => {
+        const req = coap.request({
+          hostname: "127.0.0.1",
+          port,
+          agent,
+          ...options,
+        });
+        req.on("response", resolve);
+        req.end(body);
+      });
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    try {
+      // node-coap starts with 1024-byte blocks; the server asks for 64.
+      const upload = new TextEncoder().encode(big(5000));
+      const put = await send({
+        pathname: "/upload",
+        method: "PUT",
+        options: { Block1: Buffer.of(6) },
+      }, upload);
+      assertEquals([put.code, text(put.payload)], ["2.04", "got 5000"]);
+      assertEquals(uploaded, upload);
+
+      // Block2 asked for in 32-byte blocks (SZX 1).
+      const download = await send({
+        pathname: "/big",
+        options: { Block2: Buffer.of(1) },
+      });
+      assertEquals(text(download.payload), big(3000));
+
+      const slow = await send({ pathname: "/slow" });
+      assertEquals([slow.code, text(slow.payload)], ["2.05", "late"]);
+
+      const stream = await send({ pathname: "/counter", observe: true });
+      const seen = await within<string[]>(10_000, (resolve) => {
+        const values: string[] = [];
+        stream.on("data", (chunk: Uint8Array) => {
+          values.push(text(chunk));
+          if (values.length === 2) resolve(values);
+          else {
+            n++;
+            counter.notify();
+          }
+        });
+      });
+      assertEquals(seen, ["n=0", "n=1"]);
+      assertEquals(counter.observers, 1);
+      // Closed without deregistering: the next notification gets RST.
+      stream.close();
+      n++;
+      counter.notify();
+      const deadline = Date.now() + 10_000;
+      while (counter.observers > 0) {
+        assert(Date.now() < deadline, "the RST did not end the observation");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      agent.close();
+      socket.close();
+      await server.close();
     }
   },
 });
