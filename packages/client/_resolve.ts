@@ -54,10 +54,33 @@ export function canonicalIpv6(text: string): string {
   return host + (zoneAt < 0 ? "" : text.slice(zoneAt));
 }
 
-/** The system resolver (`getaddrinfo` through `node:dns/promises`). */
+/**
+ * The address to use of a name's addresses: the first IPv4 one, else the
+ * first. UDP has no connection attempt to fall back from, and most servers
+ * listen on IPv4 (node-coap's default, our `serve`), while resolvers often
+ * list `::1` first for `localhost`: IPv4 first reaches them, as Java and
+ * Node before 17 did.
+ */
+export function pickAddress(
+  addresses: readonly { address: string; family: number }[],
+): ResolvedAddress | undefined {
+  const chosen = addresses.find((entry) => entry.family === 4) ?? addresses[0];
+  if (chosen === undefined) return undefined;
+  return { address: chosen.address, family: chosen.family === 6 ? 6 : 4 };
+}
+
+/**
+ * The system resolver (`getaddrinfo` through `node:dns/promises`), IPv4
+ * addresses first (see {@linkcode pickAddress}).
+ */
 export async function systemLookup(hostname: string): Promise<ResolvedAddress> {
-  const result = await lookup(hostname);
-  return { address: result.address, family: result.family === 6 ? 6 : 4 };
+  const chosen = pickAddress(await lookup(hostname, { all: true }));
+  if (chosen === undefined) {
+    throw Object.assign(new Error(`No address for ${hostname}`), {
+      code: "ENOTFOUND",
+    });
+  }
+  return chosen;
 }
 
 const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;

@@ -1,6 +1,11 @@
 // Copyright 2026 the microcoap authors. MIT license.
 import { assertEquals } from "@std/assert";
-import { canonicalIpv6, resolveHost } from "./_resolve.ts";
+import {
+  canonicalIpv6,
+  pickAddress,
+  resolveHost,
+  systemLookup,
+} from "./_resolve.ts";
 Deno.test("canonicalIpv6() writes an IPv6 address as transports report it (RFC 5952)", () => {
   const cases: [string, string][] = [
     ["::", "::"],
@@ -61,4 +66,31 @@ Deno.test("resolveHost() takes an IPv4-mapped IPv6 address as the IPv4 address t
     address: "1::ffff:a00:1",
     family: 6,
   });
+});
+
+Deno.test("pickAddress() takes the first IPv4 address of a name, else the first", () => {
+  // As getaddrinfo lists localhost on hosts that map it to both loopbacks.
+  assertEquals(
+    pickAddress([
+      { address: "::1", family: 6 },
+      { address: "127.0.0.1", family: 4 },
+      { address: "127.0.1.1", family: 4 },
+    ]),
+    { address: "127.0.0.1", family: 4 },
+  );
+  assertEquals(
+    pickAddress([
+      { address: "fe80::1", family: 6 },
+      { address: "::1", family: 6 },
+    ]),
+    { address: "fe80::1", family: 6 },
+  );
+  assertEquals(pickAddress([]), undefined);
+});
+
+Deno.test("systemLookup() resolves localhost to a loopback address, IPv4 where there is one", async () => {
+  const result = await systemLookup("localhost");
+  if (result.family === 4) {
+    assertEquals(result.address.startsWith("127."), true);
+  } else assertEquals(result.address, "::1");
 });

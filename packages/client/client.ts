@@ -228,7 +228,10 @@ export interface CoapClientOptions extends Partial<TransmissionParameters> {
   /**
    * Resolves host names in URLs.
    *
-   * @default {the system resolver} (`lookup` of `node:dns/promises`)
+   * @default {the system resolver} (`lookup` of `node:dns/promises`; of a
+   * name's addresses the first IPv4 one, else the first, so that
+   * `coap://localhost` reaches a server on 127.0.0.1 where the resolver
+   * lists `::1` first)
    */
   lookup?: CoapLookup;
   /**
