@@ -487,12 +487,10 @@ Deno.test("request() sends NON when confirmable is false and takes a NON respons
 Deno.test("request() waits for a separate response", async () => {
   // The handler outlasts separateResponseDelay on the fake clock, so the
   // server must send an empty ACK first and the response later as a CON.
-  let clock: FakeClock | undefined;
-  const t = setup(async () => {
-    await new Promise<void>((resolve) => clock!.setTimeout(resolve, 1_000));
+  const t: ReturnType<typeof setup> = setup(async () => {
+    await new Promise<void>((resolve) => t.clock.setTimeout(resolve, 1_000));
     return { code: CoapCode.CONTENT, payload: text("late") };
   }, { server: { separateResponseDelay: 100 } });
-  clock = t.clock;
   const response = await run(t.clock, t.client.get(`${SERVER_URL}/slow`));
   assertEquals(response.text(), "late");
   assertEquals(response.type, "CON");
