@@ -138,7 +138,7 @@ Deno.test("request() encodes string, JSON and byte payloads with the implied con
   );
   const numbered = await run(
     t.clock,
-    t.client.put(url, { payload: [1], contentFormat: 60 }),
+    t.client.put(url, { payload: [1], contentFormat: 110 }),
   );
   const none = await run(t.clock, t.client.get(url));
   assertEquals(textResponse.text(), "héllo");
@@ -151,12 +151,18 @@ Deno.test("request() encodes string, JSON and byte payloads with the implied con
       ? undefined
       : decodeUint(getOption(r.message, CoapOptionNumber.CONTENT_FORMAT)!)
   );
-  assertEquals(formats, [0, 50, undefined, 41, 60, undefined]);
+  assertEquals(formats, [0, 50, undefined, 41, 110, undefined]);
   assertEquals(
     decodeUint(getOption(t.requests[3]!.message, CoapOptionNumber.ACCEPT)!),
     50,
   );
   assertEquals(numbered.json(), [1]);
+  // JSON text labelled application/cbor would be garbage to the server.
+  await assertRejects(
+    () => t.client.put(url, { payload: [1], contentFormat: "cbor" }),
+    TypeError,
+    "is not JSON",
+  );
   await assertRejects(
     () =>
       t.client.put(url, {

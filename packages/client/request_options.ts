@@ -153,7 +153,9 @@ export interface CoapMethodOptions {
   /**
    * The payload. Strings are sent as UTF-8 with Content-Format text/plain,
    * other non-byte values as JSON with application/json, unless
-   * `contentFormat` says otherwise.
+   * `contentFormat` says otherwise. For CBOR and other non-JSON formats,
+   * give the encoded bytes: a value that would go as JSON under such a
+   * `contentFormat` is a `TypeError`.
    *
    * @default {undefined} no payload
    */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ContentFormat, contentFormatName } from "./content_format.ts";
 
 /**
  * What a payload may be given as: bytes, text, or a JSON-able value.
@@ -65,21 +66,28 @@ const decoder = /* @__PURE__ */ new TextDecoder();
 /**
  * Encodes a payload value: bytes as they are, strings as UTF-8 (text/plain),
  * anything else as JSON (application/json). A `contentFormat` given by the
- * caller wins over the implied one.
+ * caller wins over the implied one; for a value sent as JSON it must be a
+ * JSON-based format (such as application/senml+json), text/plain or an
+ * unregistered one. Other values, CBOR among them, must be encoded to bytes
+ * by the caller: this function serialises JSON only.
  *
  * @param value The value.
  * @param contentFormat The caller's content format, if any.
  * @returns The bytes and the content format to send.
- * @throws {TypeError} When a value cannot be serialised as JSON.
+ * @throws {TypeError} When a value cannot be serialised as JSON, or would be
+ * sent as JSON under a registered Content-Format that is not JSON (such as
+ * 60, application/cbor).
  *
  * @example Usage
  * ```ts
  * import { encodePayload } from "@microcoap/codec/payload";
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals, assertThrows } from "@std/assert";
  *
  * assertEquals(encodePayload("hi"), { payload: new Uint8Array([104, 105]), contentFormat: 0 });
  * assertEquals(encodePayload({ a: 1 }).contentFormat, 50);
  * assertEquals(encodePayload(new Uint8Array([1]), 42).contentFormat, 42);
+ * assertEquals(encodePayload([{ n: "t", v: 21 }], 110).contentFormat, 110); // SenML JSON
+ * assertThrows(() => encodePayload({ a: 1 }, 60), TypeError); // CBOR: encode to bytes first
  * ```
  */
 export function encodePayload(
@@ -101,6 +109,24 @@ export function encodePayload(
     throw new TypeError(
       `Cannot encode payload: a ${typeof value} is not JSON-able`,
     );
+  }
+  if (
+    contentFormat !== undefined && contentFormat !== ContentFormat.TEXT_PLAIN
+  ) {
+    // JSON text under, say, application/cbor is garbage to the peer.
+    const name = contentFormatName(contentFormat);
+    if (name !== undefined && !name.includes("json")) {
+      const kind = value === null
+        ? "null"
+        : Array.isArray(value)
+        ? "an array"
+        : typeof value === "object"
+        ? "an object"
+        : `a ${typeof value}`;
+      throw new TypeError(
+        `Cannot encode payload: ${kind} would be sent as JSON, but Content-Format ${contentFormat} (${name}) is not JSON; encode it to a Uint8Array first`,
+      );
+    }
   }
   return { payload: encoder.encode(json), contentFormat: contentFormat ?? 50 };
 }

@@ -35,7 +35,10 @@ export interface ServerResponse {
   /**
    * The payload: bytes as they are, a string as UTF-8 (Content-Format 0
    * unless `contentFormat` says otherwise), anything else as JSON
-   * (Content-Format 50 unless `contentFormat` says otherwise).
+   * (Content-Format 50 unless `contentFormat` names another JSON-based
+   * format). For CBOR and other non-JSON formats, give the encoded bytes: a
+   * value that would go as JSON under such a `contentFormat` is a handler
+   * error (5.00).
    *
    * @default {no payload}
    */

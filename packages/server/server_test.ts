@@ -1,5 +1,11 @@
 // Copyright 2026 the microcoap authors. MIT license.
-import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import {
   CoapCode,
   CoapOptionNumber,
@@ -361,6 +367,27 @@ Deno.test("CoapServer answers 5.00 when a handler throws, rejects or returns gar
     assertEquals(errors.length, 4);
     assertEquals((errors[0]!.error as Error).message, "boom");
     assertEquals(errors[0]!.path, "/throw");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("CoapServer answers 5.00 when a handler gives a JSON-able payload under a non-JSON Content-Format", async () => {
+  const h = await setup({}, {}, (server) => {
+    // JSON text labelled application/cbor would be garbage to the client.
+    server.get("/cbor", () => ({ payload: { a: 1 }, contentFormat: 60 }));
+    server.get("/senml", () => ({ payload: [{ v: 1 }], contentFormat: 110 }));
+  });
+  try {
+    const cbor = await h.request(CoapCode.GET, "/cbor");
+    assertEquals(cbor.code, CoapCode.INTERNAL_SERVER_ERROR);
+    const errors = h.events.filter((event) => event.kind === "handler-error");
+    assertEquals(errors.length, 1);
+    assertEquals(errors[0]!.path, "/cbor");
+    assertInstanceOf(errors[0]!.error, TypeError);
+    const senml = await h.request(CoapCode.GET, "/senml");
+    assertEquals(getUintOption(senml, CF), 110);
+    assertEquals(str(senml.payload), '[{"v":1}]');
   } finally {
     await h.close();
   }
