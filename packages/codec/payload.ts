@@ -107,7 +107,9 @@ export function encodePayload(
   const json = JSON.stringify(value);
   if (json === undefined) {
     throw new TypeError(
-      `Cannot encode payload: a ${typeof value} is not JSON-able`,
+      `Cannot encode payload: ${
+        value === undefined ? "undefined" : `a ${typeof value}`
+      } is not JSON-able`,
     );
   }
   if (

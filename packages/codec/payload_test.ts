@@ -76,4 +76,9 @@ Deno.test("encodePayload() rejects values that are not JSON-able", () => {
     TypeError,
     "Cannot encode payload: a function is not JSON-able",
   );
+  assertThrows(
+    () => encodePayload(undefined as unknown as string),
+    TypeError,
+    "Cannot encode payload: undefined is not JSON-able",
+  );
 });
