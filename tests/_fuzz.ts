@@ -254,8 +254,9 @@ function isRst(bytes: Uint8Array, messageId: number): boolean {
  * - Undecodable: nothing, or (for a CON with a readable header) RST (§4.2).
  * - Empty CON (ping): RST (§4.3); empty ACK/RST or NON: nothing.
  * - Request: CON gets one ACK with its message ID (and token unless empty);
- *   NON gets nothing or one NON (or CON) with its token; ACK/RST typed
- *   requests: nothing.
+ *   NON gets nothing or one NON (or CON) with its token, or, when it has
+ *   a critical option (which may be unrecognised), one RST with its message
+ *   ID (rejected, §5.4.1 and §4.3); ACK/RST typed requests: nothing.
  * - Response: CON gets RST (no exchange waits for it); others: nothing.
  * - Reserved code classes: CON gets RST; others: nothing.
  * - A response code is 2.xx, 4.xx or 5.xx.
@@ -312,8 +313,13 @@ export function checkAnswers(
     if (answer.type !== "ACK" || answer.messageId !== messageId) {
       return "a CON request was not answered by an ACK with its message ID";
     }
-  } else if (answer.type === "ACK" || answer.type === "RST") {
-    return `a NON request was answered with ${answer.type}`;
+  } else if (answer.type === "RST") {
+    const critical = request.options.some((option) => option.number & 1);
+    return critical && isRst(answers[0]!, messageId)
+      ? undefined
+      : "a NON request without a critical option was answered with RST";
+  } else if (answer.type === "ACK") {
+    return "a NON request was answered with ACK";
   }
   if (answer.code !== 0 && !equals(answer.token, request.token)) {
     return "the response does not echo the request's token";

@@ -490,6 +490,22 @@ Deno.test("request() sends NON when confirmable is false and takes a NON respons
   await t.close();
 });
 
+Deno.test("a NON request with a critical option the server does not know fails at once with CoapResetError", async () => {
+  const t = setup(echo);
+  const started = t.clock.now();
+  const outcome = await settle(
+    t.clock,
+    t.client.get(`${SERVER_URL}/x`, {
+      confirmable: false,
+      options: [{ number: 2049, value: 1 }],
+    }),
+  );
+  assertInstanceOf(outcome.error, CoapResetError);
+  assert(t.clock.now() - started < 1_000, "rejected by the RST, not a timeout");
+  assertEquals(t.requests.length, 0);
+  await t.close();
+});
+
 Deno.test("request() waits for a separate response", async () => {
   // The handler outlasts separateResponseDelay on the fake clock, so the
   // server must send an empty ACK first and the response later as a CON.

@@ -549,8 +549,9 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    */
   maxPeers?: number;
   /**
-   * Whether an option number is understood; requests with an unrecognised
-   * critical option get 4.02 (RFC 7252 §5.4.1). A registered critical option
+   * Whether an option number is understood; CON requests with an
+   * unrecognised critical option get 4.02, NON ones a RST (RFC 7252 §5.4.1,
+   * §4.3; never for a multicast request, §8.2). A registered critical option
    * with a value of the wrong length, or repeated when it is not repeatable,
    * counts as unrecognised too (§5.4.3, §5.4.5).
    *
@@ -1726,10 +1727,12 @@ export class CoapEndpoint implements AsyncDisposable {
     const confirmable = type === "CON";
     if (!this.#isNew(message, from, key, confirmable)) return;
     if (!this.#criticalOptionsRecognized(message)) {
+      // A NON is rejected (§5.4.1): a RST (§4.3) ends the client's wait at
+      // once instead of at its timeout.
       if (confirmable) {
         this.#respond(message, from, key, { code: CoapCode.BAD_OPTION }, false);
       } else {
-        this.#ignore(from, message);
+        this.#sendEmpty("RST", message.messageId, from);
       }
       return;
     }

@@ -563,6 +563,32 @@ Deno.test("an unrecognised critical option gets 4.02, an elective one is ignored
   await peer.transport.close();
 });
 
+Deno.test("a NON request with an unrecognised critical option is rejected with a RST (RFC 7252 §5.4.1, §4.3)", async () => {
+  const { server, network, clock, calls } = setup();
+  const peer = rawPeer(network);
+  const request = encode({
+    type: "NON",
+    code: CoapCode.GET,
+    messageId: 7,
+    token: new Uint8Array([9]),
+    options: [{ number: 2049, value: new Uint8Array([1]) }],
+    payload: new Uint8Array(0),
+  });
+  peer.transport.send(request, server.localAddress);
+  // A duplicate is dropped by the duplicate filter, not rejected again.
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(1);
+  assertEquals(
+    peer.received.map((
+      r,
+    ) => [r.message.type, r.message.code, r.message.messageId]),
+    [["RST", 0, 7]],
+  );
+  assertEquals(calls.length, 0);
+  await server.close();
+  await peer.transport.close();
+});
+
 Deno.test("a repeated or out-of-range critical option gets 4.02 like an unrecognised one (RFC 7252 §5.4.3, §5.4.5)", async () => {
   const { server, network, clock, calls } = setup();
   const peer = rawPeer(network);
