@@ -12,6 +12,7 @@ import {
   formatAddress,
   isMulticastAddress,
 } from "./_address.ts";
+import { canonicalHostname } from "./canonical_hostname.ts";
 import { mulberry32 } from "./_mulberry32.ts";
 import { ReceiverSlot } from "./_receiver_slot.ts";
 import { checkTimerClock, refClock } from "./_ref_clock.ts";
@@ -329,8 +330,9 @@ const PERFECT: Resolved = {
 const FIRST_EPHEMERAL = 49152;
 const MAX_DATAGRAM = 65507;
 
+// Spelling-independent, as the kernel compares binary addresses.
 function key(address: PeerAddress): string {
-  return `${address.hostname} ${address.port}`;
+  return `${canonicalHostname(address.hostname)} ${address.port}`;
 }
 
 function zeroStats(): MemoryNetworkStats {
@@ -551,7 +553,10 @@ export class MemoryNetwork implements Disposable {
       );
     }
     const chosen = port === 0 ? this.#ephemeralPort(hostname) : port;
-    const address = Object.freeze({ hostname, port: chosen });
+    const address = Object.freeze({
+      hostname: canonicalHostname(hostname),
+      port: chosen,
+    });
     if (this.#endpoints.has(key(address))) {
       throw new TransportError(
         `Cannot bind memory endpoint to ${

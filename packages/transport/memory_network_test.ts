@@ -443,3 +443,35 @@ Deno.test("MemoryNetwork on the real clock delivers without a fake clock", async
   await atB.until(() => atB.datagrams.length === 1);
   assertEquals(atB.texts, ["real"]);
 });
+
+Deno.test("MemoryNetwork treats spellings of one IPv6 address alike, as sockets do", async () => {
+  const clock = new FakeClock();
+  using network = new MemoryNetwork({ clock });
+  const server = network.bind({ hostname: "0:0:0:0:0:0:0:1", port: 5683 });
+  // Reported in canonical form, like a socket's address.
+  assertEquals(server.localAddress, { hostname: "::1", port: 5683 });
+  assertThrows(
+    () => network.bind({ hostname: "::1", port: 5683 }),
+    TransportError,
+    "EADDRINUSE",
+  );
+  const client = network.bind({ hostname: "2001:DB8::0001" });
+  assertEquals(client.localAddress.hostname, "2001:db8::1");
+  const atServer = new Collector();
+  server.listen(atServer);
+  for (const hostname of ["::1", "0:0::1", "0000:0:0:0:0:0:0:0001"]) {
+    client.send(bytes(hostname), { hostname, port: 5683 });
+  }
+  await clock.runAll();
+  assertEquals(
+    atServer.datagrams.map(({ data, from }) => [
+      new TextDecoder().decode(data),
+      from.hostname,
+    ]),
+    [
+      ["::1", "2001:db8::1"],
+      ["0:0::1", "2001:db8::1"],
+      ["0000:0:0:0:0:0:0:0001", "2001:db8::1"],
+    ],
+  );
+});

@@ -31,3 +31,4 @@ export * from "./memory_network.ts";
 export * from "./socket_adapter.ts";
 export * from "./multicast.ts";
 export * from "./format_peer_address.ts";
+export * from "./canonical_hostname.ts";
