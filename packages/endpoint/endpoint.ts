@@ -29,7 +29,7 @@ import {
   resolveTransmissionParameters,
 } from "./parameters.ts";
 import type { TransmissionParameters } from "./parameters.ts";
-import { peerKey, tokenKey } from "./_keys.ts";
+import { canonicalPeer, peerKey, tokenKey } from "./_keys.ts";
 import {
   checkLeisure,
   checkPolicy,
@@ -773,7 +773,8 @@ export class CoapEndpoint implements AsyncDisposable {
    * Sends a request and resolves with the first response (piggybacked,
    * separate or NON). 4.xx and 5.xx are responses, not errors.
    *
-   * @param peer Where to send it.
+   * @param peer Where to send it (an IPv6 address in any spelling: it is
+   * written as transports report senders, see `canonicalHostname()`).
    * @param init The method, options and payload.
    * @param options CON/NON, abort signal, token, further responses, timeout.
    * @returns The first response.
@@ -807,6 +808,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    peer = canonicalPeer(peer);
     const key = peerKey(peer);
     const token = options.token ?? this.#newToken(key);
     const exchangeKey = key + "|" + tokenKey(token);
@@ -849,7 +851,8 @@ export class CoapEndpoint implements AsyncDisposable {
    * acknowledged; NON is sent once. Used for separate responses, observe
    * notifications and requests that expect no response.
    *
-   * @param peer Where to send it.
+   * @param peer Where to send it (an IPv6 address in any spelling: it is
+   * written as transports report senders, see `canonicalHostname()`).
    * @param init The message without its ID.
    * @param options Abort signal, reset callback for NON.
    * @returns For CON, the ACK (empty or piggybacked) once it arrives; for NON, `undefined` once sent.
@@ -883,6 +886,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    peer = canonicalPeer(peer);
     const key = peerKey(peer);
     let message: CoapMessage;
     let bytes: Uint8Array;
@@ -955,7 +959,8 @@ export class CoapEndpoint implements AsyncDisposable {
    * layers; prefer {@linkcode CoapEndpoint.prototype.request} and
    * {@linkcode CoapEndpoint.prototype.send}.
    *
-   * @param peer Where to send it.
+   * @param peer Where to send it (an IPv6 address in any spelling: it is
+   * written as transports report senders, see `canonicalHostname()`).
    * @param message The complete message.
    * @returns The encoded bytes that were sent.
    * @throws {TypeError} When the message type is invalid.
@@ -981,7 +986,7 @@ export class CoapEndpoint implements AsyncDisposable {
    */
   sendMessage(peer: PeerAddress, message: CoapMessage): Uint8Array {
     const bytes = encode(message);
-    this.#sendBytes(bytes, peer, message);
+    this.#sendBytes(bytes, canonicalPeer(peer), message);
     return bytes;
   }
 
@@ -1151,7 +1156,7 @@ export class CoapEndpoint implements AsyncDisposable {
    * ```
    */
   newToken(peer: PeerAddress): Uint8Array {
-    return this.#newToken(peerKey(peer));
+    return this.#newToken(peerKey(canonicalPeer(peer)));
   }
 
   /**
