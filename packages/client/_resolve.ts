@@ -1,6 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // From a URL's host to an address and its family.
 import { lookup } from "node:dns/promises";
+import { canonicalHostname } from "@microcoap/transport";
 import { CoapDnsError } from "./errors.ts";
 
 /** A resolved address. */
@@ -21,37 +22,6 @@ export function literalFamily(hostname: string): 4 | 6 | undefined {
   if (hostname.includes(":")) return 6;
   if (IPV4.test(hostname)) return 4;
   return undefined;
-}
-
-/**
- * The canonical text of an IPv6 address (RFC 5952), as transports report a
- * datagram's source: lowercase hex without leading zeros, the longest run of
- * two or more zero groups (the first of equals) as "::", an IPv4-mapped
- * address in dotted form; a zone ("%eth0") kept as it is. Responses are
- * matched to requests by address text, so a literal spelled another way
- * would never match (RFC 7252 §5.3.2). Text that is not an IPv6 address
- * comes back unchanged.
- */
-export function canonicalIpv6(text: string): string {
-  const zoneAt = text.indexOf("%");
-  const address = zoneAt < 0 ? text : text.slice(0, zoneAt);
-  // Only address characters: nothing else can reach the URL parser.
-  if (!/^[0-9A-Fa-f:.]+$/.test(address)) return text;
-  let host: string;
-  try {
-    // The WHATWG URL parser writes an IPv6 host the RFC 5952 way, except
-    // for the dotted form of an IPv4-mapped address.
-    host = new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return text;
-  }
-  const mapped = /^::ffff:([0-9a-f]+):([0-9a-f]+)$/.exec(host);
-  if (mapped) {
-    const high = parseInt(mapped[1]!, 16);
-    const low = parseInt(mapped[2]!, 16);
-    host = `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
-  }
-  return host + (zoneAt < 0 ? "" : text.slice(zoneAt));
 }
 
 /**
@@ -83,18 +53,16 @@ export async function systemLookup(hostname: string): Promise<ResolvedAddress> {
   return chosen;
 }
 
-const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;
-
 /**
- * An IPv6 address as a family and the text transports report: an
- * IPv4-mapped address is the IPv4 host (transports report such senders in
- * IPv4 form, and the client's IPv6 socket is IPv6-only), so it goes out of
- * the IPv4 socket and its responses match.
+ * An IPv6 address as a family and the text transports report
+ * ({@linkcode canonicalHostname}): an IPv4-mapped address is the IPv4 host
+ * (transports report such senders in IPv4 form, and the client's IPv6
+ * socket is IPv6-only), so it goes out of the IPv4 socket and its responses
+ * match.
  */
 function ipv6Address(text: string): ResolvedAddress {
-  const address = canonicalIpv6(text);
-  const mapped = MAPPED.exec(address);
-  return mapped ? { address: mapped[1]!, family: 4 } : { address, family: 6 };
+  const address = canonicalHostname(text);
+  return { address, family: literalFamily(address) === 6 ? 6 : 4 };
 }
 
 /**
