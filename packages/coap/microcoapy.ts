@@ -18,7 +18,11 @@ import {
 import type { CoapMessage, CoapOption } from "@microcoap/codec";
 import { CoapEndpoint } from "@microcoap/endpoint";
 import type { CoapEndpointOptions, ResponseInit } from "@microcoap/endpoint";
-import { bindUdp, socketAdapter } from "@microcoap/transport";
+import {
+  bindUdp,
+  canonicalHostname,
+  socketAdapter,
+} from "@microcoap/transport";
 import type {
   Clock,
   CustomSocket,
@@ -752,7 +756,8 @@ export class Coap {
     if (!endpoint) return Promise.resolve(0);
     if (!/^[\d.]+$/.test(ip) && !ip.includes(":")) packet.setUriHost(ip);
     packet.setUriPath(url);
-    const peer = { hostname: ip, port };
+    // As the socket will report the server (`0:0::1` as `::1`), for the callback.
+    const peer = { hostname: canonicalHostname(ip), port };
     const message = toMessage(packet);
     return new Promise((resolve) => {
       endpoint.request(peer, message, {

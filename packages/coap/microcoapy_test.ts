@@ -20,6 +20,7 @@ import {
   CoapPacket,
 } from "./mod.ts";
 import { coapClient, hasLibcoap } from "../../test_util/libcoap.ts";
+import { hasIpv6Loopback } from "../../test_util/ipv6.ts";
 
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -413,6 +414,57 @@ Deno.test({
     } finally {
       serving = false;
       await loop;
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "requests to IPv6 spellings of a dual-stack server's address get their responses, reported from the address the socket saw",
+  ignore: !hasIpv6Loopback,
+  async fn() {
+    const server = new Coap();
+    const client = new Coap();
+    await server.start(0, "::");
+    await client.start(0, "::");
+    const received: [string, number][] = [];
+    client.responseCallback = (_packet, sender) => received.push(sender);
+    const seen: string[] = [];
+    server.addIncomingRequestCallback("m", (packet, ip, port) => {
+      seen.push(ip);
+      server.sendResponse(
+        ip,
+        port,
+        packet.messageid,
+        "ok",
+        69,
+        -1,
+        packet.token,
+      );
+    });
+    try {
+      for (
+        const ip of [
+          "::1",
+          "0:0:0:0:0:0:0:1",
+          "::FFFF:127.0.0.1",
+          "127.0.0.1",
+        ]
+      ) {
+        assert(await client.get(ip, server.port, "m") > 0, ip);
+        assert(await server.poll(2000), ip);
+        assert(await client.poll(2000), ip);
+      }
+      assertEquals(seen, ["::1", "::1", "127.0.0.1", "127.0.0.1"]);
+      assertEquals(received, [
+        ["::1", server.port],
+        ["::1", server.port],
+        ["127.0.0.1", server.port],
+        ["127.0.0.1", server.port],
+      ]);
+    } finally {
+      await client.stop();
       await server.stop();
     }
   },
