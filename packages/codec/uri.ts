@@ -320,6 +320,8 @@ function allowedTable(extra: string, drop = ""): Uint8Array {
 }
 
 const HOST_CHARS = /* @__PURE__ */ allowedTable("");
+// unreserved only (RFC 6874 ZoneID).
+const ZONE_CHARS = /* @__PURE__ */ allowedTable("", "!$&'()*+,;=");
 const SEGMENT_CHARS = /* @__PURE__ */ allowedTable(":@");
 const QUERY_CHARS = /* @__PURE__ */ allowedTable(":@/?", "&");
 const HEX_DIGITS = "0123456789ABCDEF";
@@ -385,7 +387,13 @@ export function formatUri(parts: CoapUriParts): string {
       : percentEncode(uriHost, HOST_CHARS);
   } else if (parts.hostname !== undefined && parts.hostname !== "") {
     const name = parts.hostname;
-    host = name.includes(":") ? `[${name.replace("%", "%25")}]` : name;
+    const zoneAt = name.indexOf("%");
+    host = !name.includes(":") ? name : zoneAt < 0
+      ? `[${name}]`
+      // RFC 6874 §2: "%25" and the zone, its other characters percent-encoded.
+      : `[${name.slice(0, zoneAt)}%25${
+        percentEncode(utf8Encoder.encode(name.slice(zoneAt + 1)), ZONE_CHARS)
+      }]`;
   } else {
     throw new TypeError(
       "Cannot format CoAP URI: there is no Uri-Host option and no hostname",

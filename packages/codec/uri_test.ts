@@ -445,3 +445,22 @@ Deno.test("formatUri() percent-encodes bytes that are not UTF-8 as they are", ()
   }]);
   assertEquals(uriPathname(uri), "/%FFa%C3");
 });
+
+Deno.test("formatUri() percent-encodes a zone (RFC 6874), so parseUri() reads the same zone back", () => {
+  const zones = ["eth0", "en%30", "%", "a b", "25", "wlan.1_x~-", "ü"];
+  for (const zone of zones) {
+    const url = formatUri({ hostname: `fe80::1%${zone}`, options: [] });
+    assertEquals(parseUri(url).hostname, `fe80::1%${zone}`, url);
+  }
+  assertEquals(
+    formatUri({ hostname: "fe80::1%en%30", options: [] }),
+    "coap://[fe80::1%25en%2530]/",
+  );
+  assertEquals(
+    formatUri({ hostname: "fe80::1%a b", options: [] }),
+    "coap://[fe80::1%25a%20b]/",
+  );
+  // Round trip from a URL with an escaped zone.
+  const url = "coap://[fe80::1%25en%2530]:5683/x";
+  assertEquals(formatUri(parseUri(url)), "coap://[fe80::1%25en%2530]/x");
+});
