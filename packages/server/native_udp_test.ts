@@ -18,5 +18,8 @@ Deno.test("with --unstable-net the server binds Deno.listenDatagram and serves",
   const stdout = new TextDecoder().decode(out.stdout);
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
   assertStringIncludes(stdout, "2.05 hello native");
+  assertStringIncludes(stdout, "dual [::1] ::1");
+  assertStringIncludes(stdout, "dual 127.0.0.1 127.0.0.1");
+  assertStringIncludes(stdout, "dual [::ffff:127.0.0.1] 127.0.0.1");
   if (hasLibcoap) assertStringIncludes(stdout, "libcoap hello native");
 });

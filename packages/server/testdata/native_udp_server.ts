@@ -18,3 +18,12 @@ const libcoap = await new Deno.Command("coap-client-notls", {
 if (libcoap) {
   console.log("libcoap", new TextDecoder().decode(libcoap.stdout).trim());
 }
+
+// Dual-stack on ::, each peer answered at the address it came from.
+await using dual = new CoapServer({ hostname: "::", port: 0 });
+dual.get("/peer", (request) => ({ payload: request.peer.hostname }));
+const dualPort = (await dual.listen()).port;
+for (const host of ["[::1]", "127.0.0.1", "[::ffff:127.0.0.1]"]) {
+  const answer = await client.get(`coap://${host}:${dualPort}/peer`);
+  console.log("dual", host, answer.text());
+}
