@@ -267,8 +267,10 @@ export class Observation implements CoapObservation {
 
   async #handle({ message, at, first }: Arrival): Promise<void> {
     const sequence = observeValue(message);
-    if (sequence === undefined) {
+    if (sequence === undefined || message.code >>> 5 !== 2) {
       // No Observe option: not observable, refused, or ended by the server.
+      // A non-2.xx response ends it too, with Observe or not (RFC 7641 §3.2;
+      // node-coap sends Observe on errors).
       this.#server = "ended";
       this.#registration?.abort();
       const response = await this.#complete(message);
