@@ -83,7 +83,13 @@ export interface CoapObserveOptions extends
   bufferSize?: number;
   /**
    * Register again (same token, Observe 0) when no notification came for
-   * the last one's Max-Age plus `reregisterMargin` (RFC 7641 §3.3.1).
+   * the last one's Max-Age plus `reregisterMargin` (RFC 7641 §3.3.1), and
+   * at least 1 second. The response to it is yielded like a notification;
+   * when it fails (no answer: the server is gone) the iteration rejects, and
+   * when it comes without Observe or is not 2.xx (a restarted server that no
+   * longer observes the resource) it is yielded and the iteration ends.
+   * Without it, a server that lost the registration leaves the observation
+   * silent until it is cancelled.
    *
    * @default {false}
    */

@@ -657,3 +657,35 @@ Deno.test("observe() ends on a non-2.xx response even when it carries Observe (R
   assertEquals(t.deregistrations.length, 0);
   await t.close();
 });
+
+Deno.test("observe() with reregister registers again at most once a second when Max-Age is 0 and the margin 0", async () => {
+  let sequence = 1;
+  const t = observeServer(() => ({
+    code: CoapCode.CONTENT,
+    options: [
+      { number: CoapOptionNumber.OBSERVE, value: encodeObserve(sequence++) },
+      { number: CoapOptionNumber.MAX_AGE, value: encodeUint(0) },
+    ],
+    payload: text("now"),
+  }));
+  const observation = t.client.observe(URL, {
+    reregister: true,
+    reregisterMargin: 0,
+    bufferSize: 1,
+  });
+  await take(t, observation);
+  for (let i = 0; i < 100 && t.registrations.length < 1000; i++) {
+    await t.clock.tick(100);
+  }
+  // 10 s of a representation that is always stale: one registration a second.
+  assert(
+    t.registrations.length <= 11,
+    `${t.registrations.length} registrations`,
+  );
+  assert(
+    t.registrations.length >= 10,
+    `${t.registrations.length} registrations`,
+  );
+  await run(t.clock, observation.cancel());
+  await t.close();
+});
