@@ -844,3 +844,41 @@ Deno.test("observe: a burst of notify() while a CON is unacknowledged sends only
     await h.close();
   }
 });
+
+Deno.test("observe: a notification in a Content-Format the registration's Accept excludes is 4.06, which ends that observation (RFC 7641 §4.2)", async () => {
+  const h = await setup();
+  const resource = h.server.get("/v", () => ({ payload: { v: 1 } }), {
+    observable: true,
+  });
+  try {
+    const plain = await observe(h, "/v", new Uint8Array([1]));
+    const json = await h.settle(
+      h.client.request(h.address, {
+        code: CoapCode.GET,
+        options: [...uri("/v"), observeOpt(0), {
+          number: CoapOptionNumber.ACCEPT,
+          value: encodeUint(50),
+        }],
+      }, { token: new Uint8Array([2]), onResponse: () => {} }),
+    );
+    assertEquals(json.code, CoapCode.CONTENT);
+    assertEquals(resource.observers, 2);
+    const jsonNotifications: CoapMessage[] = [];
+    // The application sends text/plain to every observer.
+    const sent = h.serverLog.length;
+    assertEquals(resource.notify({ payload: "one" }), 2);
+    await h.clock.tick(0);
+    for (const { message } of h.serverLog.slice(sent)) {
+      if (message.token[0] === 2) jsonNotifications.push(message);
+    }
+    assertEquals(str(plain.responses[1]!.payload), "one");
+    // As a GET with Accept: 50 would be answered now: 4.06, the end of it.
+    assertEquals(jsonNotifications.map((m) => m.code), [
+      CoapCode.NOT_ACCEPTABLE,
+    ]);
+    assertEquals(getOption(jsonNotifications[0]!, OBSERVE), undefined);
+    assertEquals(resource.observers, 1);
+  } finally {
+    await h.close();
+  }
+});

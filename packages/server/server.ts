@@ -1953,6 +1953,22 @@ export class CoapServer implements AsyncDisposable {
         maxAge: undefined,
       };
     }
+    // What a GET at this time would get (RFC 7641 §4.2): 4.06 when the
+    // representation is not in the Content-Format the registration accepts.
+    const accept = uintOf(observer.request.options, CoapOptionNumber.ACCEPT);
+    if (
+      built.code >>> 5 === 2 && accept !== undefined &&
+      built.payload.length > 0 && built.contentFormat !== accept
+    ) {
+      built = {
+        code: CoapCode.NOT_ACCEPTABLE,
+        options: [],
+        payload: EMPTY_BYTES,
+        contentFormat: undefined,
+        etag: undefined,
+        maxAge: undefined,
+      };
+    }
     const success = built.code >>> 5 === 2;
     let sendOptions = built.options;
     let payload = built.payload;
