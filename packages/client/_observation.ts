@@ -65,6 +65,10 @@ type Waiter = {
 // RFC 7641 §3.4: after this long, a notification counts as newer whatever its number.
 const FRESHNESS_WINDOW = 128_000;
 
+// Re-registrations are at least this far apart, so that Max-Age 0 with no
+// margin is not a request loop.
+const MIN_REREGISTER_DELAY = 1000;
+
 function observeValue(message: CoapMessage): number | undefined {
   const value = getOption(message, CoapOptionNumber.OBSERVE);
   if (value === undefined) return undefined;
@@ -267,8 +271,10 @@ export class Observation implements CoapObservation {
 
   async #handle({ message, at, first }: Arrival): Promise<void> {
     const sequence = observeValue(message);
-    if (sequence === undefined) {
+    if (sequence === undefined || message.code >>> 5 !== 2) {
       // No Observe option: not observable, refused, or ended by the server.
+      // A non-2.xx response ends it too, with Observe or not (RFC 7641 §3.2;
+      // node-coap sends Observe on errors).
       this.#server = "ended";
       this.#registration?.abort();
       const response = await this.#complete(message);
@@ -329,13 +335,19 @@ export class Observation implements CoapObservation {
     if (this.#reregisterTimer !== undefined) {
       clock.clearTimeout(this.#reregisterTimer);
     }
-    this.#reregisterTimer = clock.setTimeout(() => {
-      this.#reregisterTimer = undefined;
-      if (this.#ended) return;
-      // Same token, Observe 0 (RFC 7641 §3.3.1); the old exchange makes way.
-      this.#registration?.abort();
-      this.#register();
-    }, maxAge * 1000 + this.#settings.reregisterMargin);
+    this.#reregisterTimer = clock.setTimeout(
+      () => {
+        this.#reregisterTimer = undefined;
+        if (this.#ended) return;
+        // Same token, Observe 0 (RFC 7641 §3.3.1); the old exchange makes way.
+        this.#registration?.abort();
+        this.#register();
+      },
+      Math.max(
+        MIN_REREGISTER_DELAY,
+        maxAge * 1000 + this.#settings.reregisterMargin,
+      ),
+    );
   }
 
   /**

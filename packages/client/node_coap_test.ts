@@ -15,6 +15,7 @@ interface NodeRequest {
 }
 interface NodeResponse {
   code: string;
+  statusCode: string;
   write(data: Uint8Array | string): void;
   end(data?: Uint8Array | string): void;
   setOption(name: string, value: unknown): void;
@@ -51,6 +52,11 @@ async function nodeCoapServer(hostname: string): Promise<NodeServer> {
       return res.end();
     }
     if (req.url === "/store") return res.end(stored);
+    // node-coap sends Observe even on an error answer.
+    if (req.url === "/missing") {
+      res.statusCode = "4.04";
+      return res.end("nope");
+    }
     if (req.url === "/counter") {
       if (req.headers.Observe === 0) {
         streams.add(res);
@@ -139,6 +145,30 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       assertEquals(server.observeRequests, [0, 1]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "node-coap: observe() ends on its 4.04 answer, which carries Observe",
+  async fn() {
+    const server = await nodeCoapServer("127.0.0.1");
+    const client = new CoapClient({ timeout: 10_000 });
+    try {
+      const seen: string[] = [];
+      const observation = client.observe(`${server.base}/missing`, {
+        // Fails the test instead of hanging it if the observation goes on.
+        signal: AbortSignal.timeout(5000),
+      });
+      for await (const response of observation) {
+        assertEquals(response.observe, 1);
+        seen.push(`${response.codeText} ${response.text()}`);
+      }
+      assertEquals(seen, ["4.04 nope"]);
+      assertEquals(server.observeRequests, [0]);
     } finally {
       await client.close();
       await server.close();

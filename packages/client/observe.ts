@@ -83,7 +83,13 @@ export interface CoapObserveOptions extends
   bufferSize?: number;
   /**
    * Register again (same token, Observe 0) when no notification came for
-   * the last one's Max-Age plus `reregisterMargin` (RFC 7641 §3.3.1).
+   * the last one's Max-Age plus `reregisterMargin` (RFC 7641 §3.3.1), and
+   * at least 1 second. The response to it is yielded like a notification;
+   * when it fails (no answer: the server is gone) the iteration rejects, and
+   * when it comes without Observe or is not 2.xx (a restarted server that no
+   * longer observes the resource) it is yielded and the iteration ends.
+   * Without it, a server that lost the registration leaves the observation
+   * silent until it is cancelled.
    *
    * @default {false}
    */
@@ -103,9 +109,10 @@ export interface CoapObserveOptions extends
  * Notifications older than the newest one seen are dropped (RFC 7641 §3.4,
  * 24-bit sequence numbers and the 128-second rule). Notifications larger
  * than one block are completed block-wise before they are yielded. When the
- * first response has no Observe option (the server does not observe this
- * resource, or answered 4.xx), it is yielded and the iteration ends; the
- * same when a later notification has none (the server ended it).
+ * first response has no Observe option or is not 2.xx (the server does not
+ * observe this resource, or refused), it is yielded and the iteration ends;
+ * the same when a later notification has none or is not 2.xx (the server
+ * ended it, RFC 7641 §3.2).
  *
  * Leaving a `for await` loop early, {@linkcode CoapObservation.cancel} and
  * aborting the `signal` deregister actively (a GET with Observe 1 and the

@@ -619,3 +619,73 @@ Deno.test("leaving a for await loop resolves only once the deregistration is ove
   assertEquals(t.deregistrations[0]!.token, t.registrations[0]!.token);
   await t.close();
 });
+
+Deno.test("observe() ends on a non-2.xx response even when it carries Observe (RFC 7641 §3.2, as node-coap sends them)", async () => {
+  // The first response: 4.04 with Observe, as node-coap answers.
+  const refused = observeServer(() => ({
+    code: CoapCode.NOT_FOUND,
+    options: [{ number: CoapOptionNumber.OBSERVE, value: encodeObserve(1) }],
+    payload: text("nope"),
+  }));
+  const first = refused.client.observe(URL);
+  const response = await take(refused, first);
+  assertEquals([response.code, response.text()], [CoapCode.NOT_FOUND, "nope"]);
+  assertEquals(await run(refused.clock, first.next()), {
+    value: undefined,
+    done: true,
+  });
+  assert(first.ended);
+  await refused.close();
+
+  // A later notification: 5.03 with a newer Observe value.
+  const t = observeServer();
+  const observation = t.client.observe(URL);
+  await take(t, observation);
+  await run(
+    t.clock,
+    t.notify(2, "down", { code: CoapCode.SERVICE_UNAVAILABLE, type: "CON" }),
+  );
+  const last = await take(t, observation);
+  assertEquals([last.code, last.text()], [
+    CoapCode.SERVICE_UNAVAILABLE,
+    "down",
+  ]);
+  assertEquals(await run(t.clock, observation.next()), {
+    value: undefined,
+    done: true,
+  });
+  assertEquals(t.deregistrations.length, 0);
+  await t.close();
+});
+
+Deno.test("observe() with reregister registers again at most once a second when Max-Age is 0 and the margin 0", async () => {
+  let sequence = 1;
+  const t = observeServer(() => ({
+    code: CoapCode.CONTENT,
+    options: [
+      { number: CoapOptionNumber.OBSERVE, value: encodeObserve(sequence++) },
+      { number: CoapOptionNumber.MAX_AGE, value: encodeUint(0) },
+    ],
+    payload: text("now"),
+  }));
+  const observation = t.client.observe(URL, {
+    reregister: true,
+    reregisterMargin: 0,
+    bufferSize: 1,
+  });
+  await take(t, observation);
+  for (let i = 0; i < 100 && t.registrations.length < 1000; i++) {
+    await t.clock.tick(100);
+  }
+  // 10 s of a representation that is always stale: one registration a second.
+  assert(
+    t.registrations.length <= 11,
+    `${t.registrations.length} registrations`,
+  );
+  assert(
+    t.registrations.length >= 10,
+    `${t.registrations.length} registrations`,
+  );
+  await run(t.clock, observation.cancel());
+  await t.close();
+});

@@ -2,7 +2,7 @@
 // The server's list of observers (RFC 7641 §4.1) and the per-observer
 // notification state: sequence numbers, the confirmable in flight, the
 // 24-hour confirmable rule.
-import type { CoapMessage } from "@microcoap/codec";
+import type { CoapMessage, CoapOption } from "@microcoap/codec";
 import type { PeerAddress, TimerHandle } from "@microcoap/transport";
 
 /** The Observe option's range: 24 bits. */
@@ -16,6 +16,15 @@ export interface CarriedRetransmission {
   attempt: number;
   timeout: number;
   due: number;
+}
+
+/** A notification waiting for the confirmable one in flight to end. */
+export interface PendingNotification {
+  readonly code: number;
+  readonly options: readonly CoapOption[];
+  readonly payload: Uint8Array;
+  /** Whether it was asked for as confirmable. */
+  readonly confirmable: boolean;
 }
 
 /** One registered observer. `R` is the server's route record. */
@@ -40,6 +49,10 @@ export interface Observer<R> {
   sent: number;
   /** The confirmable notification in flight, if any. */
   inFlight: AbortController | undefined;
+  /** The newest state waiting while a confirmable one is in flight. */
+  pending: PendingNotification | undefined;
+  /** Sends `pending` in place of the next retransmission. */
+  replacement: TimerHandle | undefined;
   /** Shared with the endpoint so a replacement continues the backoff. */
   retransmission: CarriedRetransmission;
   /** Re-sends before Max-Age runs out. */

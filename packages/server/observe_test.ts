@@ -353,7 +353,7 @@ Deno.test("observe: after maxNonNotifications NONs the next is CON, so an observ
   }
 });
 
-Deno.test("observe: a newer state replaces an unacknowledged CON notification and continues its backoff", async () => {
+Deno.test("observe: a newer state replaces an unacknowledged CON notification at its next retransmission and continues its backoff", async () => {
   const route = counterRoute({ confirmable: true });
   const h = await setup(
     { random: () => 0 },
@@ -371,31 +371,31 @@ Deno.test("observe: a newer state replaces an unacknowledged CON notification an
     const start = getUintOption(registration, OBSERVE)!;
     const at: number[] = [];
     const seen: CoapMessage[] = [];
-    const drain = () => {
-      for (const m of peer.received.splice(0)) {
-        seen.push(m);
-        at.push(h.clock.now());
+    // Records each datagram with the time it arrived.
+    const step = async (ms: number) => {
+      for (let i = 0; i <= ms; i++) {
+        await h.clock.tick(i === 0 ? 0 : 1);
+        for (const m of peer.received.splice(0)) {
+          seen.push(m);
+          at.push(h.clock.now());
+        }
       }
     };
     route.resource.notify(); // n=2 at t=0, timeout 2 s
-    await h.clock.tick(0);
-    drain();
-    await h.clock.tick(2000); // retransmission 1 at 2 s, timeout now 4 s
-    drain();
-    await h.clock.tick(500);
-    route.resource.notify(); // n=3 at 2.5 s replaces it: retransmission 2, timeout 8 s
-    await h.clock.tick(0);
-    drain();
-    await h.clock.tick(7999);
-    drain();
+    await step(0);
+    await step(2000); // retransmission 1 at 2 s, timeout now 4 s
+    await step(500);
+    route.resource.notify(); // n=3 at 2.5 s waits for the retransmission slot at 6 s
+    await step(3498);
+    assertEquals(seen.map((m) => str(m.payload)), ["n=2", "n=2"]);
+    await step(1);
     assertEquals(seen.map((m) => str(m.payload)), ["n=2", "n=2", "n=3"]);
-    assertEquals(at, [0, 2000, 2500]);
+    assertEquals(at, [0, 2000, 5999]);
     assertEquals(seen[0]!.messageId, seen[1]!.messageId);
     assert(seen[2]!.messageId !== seen[0]!.messageId);
     assertEquals(getUintOption(seen[2]!, OBSERVE), (start + 2) % 0x1000000);
-    await h.clock.tick(1);
-    drain();
-    assertEquals(at.at(-1), 10_500); // the newest state is retransmitted, 8 s later
+    await step(8000);
+    assertEquals(at.at(-1), 13_999); // the newest state is retransmitted, 8 s later
     assertEquals(str(seen.at(-1)!.payload), "n=3");
     // Acknowledging it ends the chain; the next notification starts afresh.
     peer.send(h.address, {
@@ -405,13 +405,9 @@ Deno.test("observe: a newer state replaces an unacknowledged CON notification an
     });
     await h.clock.tick(0);
     route.resource.notify();
-    await h.clock.tick(0);
-    drain();
-    await h.clock.tick(1999);
-    drain();
+    await step(1999);
     assertEquals(seen.length, 5);
-    await h.clock.tick(1);
-    drain();
+    await step(1);
     assertEquals(seen.length, 6);
     assertEquals(at.at(-1)! - at.at(-2)!, 2000);
     assertEquals(route.resource.observers, 1);
@@ -765,6 +761,123 @@ Deno.test("observe: a re-registration answered with an error ends the observatio
     });
     assertEquals(again.code, CoapCode.NOT_FOUND);
     assertEquals(h.server.observers, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("observe: CON notifications faster than the round trip wait for the acknowledgement and never run out of retransmissions (RFC 7641 §4.5.1, §4.5.2)", async () => {
+  const route = counterRoute({ confirmable: true });
+  const h = await setup({}, {}, (server) => route.install(server));
+  try {
+    const { responses } = await observe(h, "/count");
+    // 150 ms each way: a round trip of 300 ms, a new state every 100 ms.
+    h.network.setDefault({ delay: 150 });
+    for (let t = 0; t < 60_000; t += 100) {
+      route.resource.notify();
+      await h.clock.tick(100);
+    }
+    await h.clock.tick(1000);
+    // The client acknowledged everything: the observation goes on.
+    assertEquals(route.resource.observers, 1);
+    assertEquals(str(responses.at(-1)!.payload), "n=601");
+    // At most one CON notification per round trip (plus the last one).
+    const notifications = h.serverLog.filter((sent) =>
+      sent.message.type === "CON" && sent.message.code === CoapCode.CONTENT
+    );
+    assert(
+      notifications.length <= 60_000 / 300 + 1,
+      `${notifications.length} notifications`,
+    );
+    for (let i = 1; i < notifications.length; i++) {
+      assert(notifications[i]!.at - notifications[i - 1]!.at >= 300);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("observe: a burst of notify() while a CON is unacknowledged sends only the newest state, in the next retransmission's place or on the ACK", async () => {
+  const route = counterRoute({ confirmable: true });
+  const h = await setup(
+    { random: () => 0 },
+    {},
+    (server) => route.install(server),
+  );
+  const peer = rawPeer(h.network);
+  try {
+    await rawRegister(h, peer, "/count", new Uint8Array([1]));
+    route.resource.notify(); // n=2 at t=0, timeout 2 s
+    await h.clock.tick(0);
+    for (let i = 0; i < 10; i++) route.resource.notify(); // n=3 .. n=12
+    await h.clock.tick(0);
+    assertEquals(peer.received.map((m) => str(m.payload)), ["n=2"]);
+    // In place of the retransmission at 2 s: the newest state, with the backoff continued.
+    await h.clock.tick(1999);
+    const second = peer.received.splice(0);
+    assertEquals(second.map((m) => str(m.payload)), ["n=2", "n=12"]);
+    await h.clock.tick(3999); // timeout now 4 s: nothing new yet
+    assertEquals(peer.received.length, 0);
+    await h.clock.tick(2);
+    assertEquals(peer.received.map((m) => str(m.payload)), ["n=12"]);
+    // Another burst, then the ACK: the newest state goes at once.
+    route.resource.notify();
+    route.resource.notify(); // n=14
+    await h.clock.tick(0);
+    assertEquals(peer.received.length, 1);
+    peer.send(h.address, {
+      type: "ACK",
+      code: 0,
+      messageId: peer.received[0]!.messageId,
+    });
+    await h.clock.tick(0);
+    assertEquals(str(peer.received.at(-1)!.payload), "n=14");
+    assertEquals(peer.received.length, 2);
+    // A fresh exchange: its first retransmission comes 2 s later.
+    await h.clock.tick(1999);
+    assertEquals(peer.received.length, 2);
+    await h.clock.tick(1);
+    assertEquals(peer.received.length, 3);
+    assertEquals(route.resource.observers, 1);
+  } finally {
+    await peer.close();
+    await h.close();
+  }
+});
+
+Deno.test("observe: a notification in a Content-Format the registration's Accept excludes is 4.06, which ends that observation (RFC 7641 §4.2)", async () => {
+  const h = await setup();
+  const resource = h.server.get("/v", () => ({ payload: { v: 1 } }), {
+    observable: true,
+  });
+  try {
+    const plain = await observe(h, "/v", new Uint8Array([1]));
+    const json = await h.settle(
+      h.client.request(h.address, {
+        code: CoapCode.GET,
+        options: [...uri("/v"), observeOpt(0), {
+          number: CoapOptionNumber.ACCEPT,
+          value: encodeUint(50),
+        }],
+      }, { token: new Uint8Array([2]), onResponse: () => {} }),
+    );
+    assertEquals(json.code, CoapCode.CONTENT);
+    assertEquals(resource.observers, 2);
+    const jsonNotifications: CoapMessage[] = [];
+    // The application sends text/plain to every observer.
+    const sent = h.serverLog.length;
+    assertEquals(resource.notify({ payload: "one" }), 2);
+    await h.clock.tick(0);
+    for (const { message } of h.serverLog.slice(sent)) {
+      if (message.token[0] === 2) jsonNotifications.push(message);
+    }
+    assertEquals(str(plain.responses[1]!.payload), "one");
+    // As a GET with Accept: 50 would be answered now: 4.06, the end of it.
+    assertEquals(jsonNotifications.map((m) => m.code), [
+      CoapCode.NOT_ACCEPTABLE,
+    ]);
+    assertEquals(getOption(jsonNotifications[0]!, OBSERVE), undefined);
+    assertEquals(resource.observers, 1);
   } finally {
     await h.close();
   }

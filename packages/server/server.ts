@@ -55,7 +55,7 @@ import {
   OBSERVE_MODULUS,
   ObserverRegistry,
 } from "./_observe.ts";
-import type { Observer } from "./_observe.ts";
+import type { Observer, PendingNotification } from "./_observe.ts";
 import { messageSize, PeerVerifier } from "./_amplification.ts";
 import { buildResponse, uintOf, uintOption } from "./_response.ts";
 import type { BuiltResponse, ServerResponse } from "./_response.ts";
@@ -1785,6 +1785,8 @@ export class CoapServer implements AsyncDisposable {
       requested: 0,
       sent: 0,
       inFlight: undefined,
+      pending: undefined,
+      replacement: undefined,
       retransmission: freshRetransmission(),
       refresh: undefined,
       removed: false,
@@ -1809,6 +1811,7 @@ export class CoapServer implements AsyncDisposable {
     observer.route.observers.delete(observer);
     observer.inFlight?.abort();
     observer.inFlight = undefined;
+    this.#clearPending(observer);
     if (observer.refresh !== undefined) {
       this.#clock.clearTimeout(observer.refresh);
     }
@@ -1950,6 +1953,22 @@ export class CoapServer implements AsyncDisposable {
         maxAge: undefined,
       };
     }
+    // What a GET at this time would get (RFC 7641 §4.2): 4.06 when the
+    // representation is not in the Content-Format the registration accepts.
+    const accept = uintOf(observer.request.options, CoapOptionNumber.ACCEPT);
+    if (
+      built.code >>> 5 === 2 && accept !== undefined &&
+      built.payload.length > 0 && built.contentFormat !== accept
+    ) {
+      built = {
+        code: CoapCode.NOT_ACCEPTABLE,
+        options: [],
+        payload: EMPTY_BYTES,
+        contentFormat: undefined,
+        etag: undefined,
+        maxAge: undefined,
+      };
+    }
     const success = built.code >>> 5 === 2;
     let sendOptions = built.options;
     let payload = built.payload;
@@ -1987,27 +2006,73 @@ export class CoapServer implements AsyncDisposable {
       sendOptions = [...(sliced.options ?? [])];
       payload = sliced.payload ?? EMPTY_BYTES;
     }
-    const now = this.#clock.now();
     const confirmable = options.confirmable ??
       observer.route.options.confirmable ?? false;
-    const con = confirmable || observer.inFlight !== undefined ||
-      observer.nonInARow >= this.#maxNon ||
-      now - observer.lastConfirmable >= CONFIRMABLE_INTERVAL;
-    observer.nonInARow = con ? 0 : observer.nonInARow + 1;
-    const init = {
-      type: con ? "CON" as const : "NON" as const,
-      code: built.code,
-      token: observer.token,
-      options: sendOptions,
-      payload,
-    };
     if (!success) {
       // A non-2.xx notification ends the observation (RFC 7641 §3.2).
+      const con = this.#confirmableNext(observer, confirmable);
       this.#removeObserver(observer, "error notification");
-      endpoint.send(observer.peer, init).catch(() => {});
+      endpoint.send(observer.peer, {
+        type: con ? "CON" : "NON",
+        code: built.code,
+        token: observer.token,
+        options: sendOptions,
+        payload,
+      }).catch(() => {});
       return;
     }
     this.#scheduleRefresh(observer, built.maxAge, description);
+    const notification: PendingNotification = {
+      code: built.code,
+      options: sendOptions,
+      payload,
+      confirmable,
+    };
+    if (observer.inFlight !== undefined) {
+      // One confirmable at a time (RFC 7641 §4.5.1): the newest state waits,
+      // replacing any older one waiting, until the one in flight is
+      // acknowledged, or goes in place of its next retransmission, taking
+      // over its counter and timeout (§4.5.2). A burst of notify() calls
+      // costs one message, not one each.
+      observer.pending = notification;
+      this.#scheduleReplacement(observer);
+      return;
+    }
+    this.#transmit(observer, notification, false);
+  }
+
+  /** Whether the next notification must be confirmable; counts the NONs. */
+  #confirmableNext(
+    observer: Observer<RouteRecord>,
+    confirmable: boolean,
+  ): boolean {
+    const now = this.#clock.now();
+    const con = confirmable || observer.nonInARow >= this.#maxNon ||
+      now - observer.lastConfirmable >= CONFIRMABLE_INTERVAL;
+    observer.nonInARow = con ? 0 : observer.nonInARow + 1;
+    if (con) observer.lastConfirmable = now;
+    return con;
+  }
+
+  /** Sends a notification; `replacing` continues the backoff of the CON it replaces. */
+  #transmit(
+    observer: Observer<RouteRecord>,
+    notification: PendingNotification,
+    replacing: boolean,
+  ): void {
+    const endpoint = this.#endpoint;
+    if (observer.removed || this.#closed || !endpoint) return;
+    const con = this.#confirmableNext(
+      observer,
+      replacing || notification.confirmable,
+    );
+    const init = {
+      type: con ? "CON" as const : "NON" as const,
+      code: notification.code,
+      token: observer.token,
+      options: notification.options,
+      payload: notification.payload,
+    };
     if (!con) {
       endpoint.send(observer.peer, init, {
         onReset: () => this.#removeObserver(observer, "reset"),
@@ -2016,12 +2081,8 @@ export class CoapServer implements AsyncDisposable {
       );
       return;
     }
-    // At most one confirmable in flight: a newer state replaces it and takes
-    // over its retransmission counter and timeout (RFC 7641 §4.5.2).
-    observer.inFlight?.abort();
     const controller = new AbortController();
     observer.inFlight = controller;
-    observer.lastConfirmable = now;
     endpoint.send(observer.peer, init, {
       signal: controller.signal,
       retransmission: observer.retransmission,
@@ -2030,6 +2091,10 @@ export class CoapServer implements AsyncDisposable {
         if (observer.inFlight !== controller) return;
         observer.inFlight = undefined;
         observer.retransmission = freshRetransmission();
+        // Acknowledged: the newest state waiting goes now, afresh.
+        const pending = observer.pending;
+        this.#clearPending(observer);
+        if (pending) this.#transmit(observer, pending, false);
       },
       (error) => {
         if (controller.signal.aborted) return;
@@ -2043,6 +2108,35 @@ export class CoapServer implements AsyncDisposable {
         );
       },
     );
+  }
+
+  // The waiting state goes just before the retransmission of the one in
+  // flight would, in its place. With no retransmission left it waits for the
+  // ACK, or the observer times out.
+  #scheduleReplacement(observer: Observer<RouteRecord>): void {
+    const state = observer.retransmission;
+    if (
+      observer.replacement !== undefined ||
+      state.attempt >= this.#endpoint!.parameters.maxRetransmit
+    ) return;
+    const clock = this.#clock;
+    observer.replacement = clock.setTimeout(() => {
+      observer.replacement = undefined;
+      const pending = observer.pending;
+      observer.pending = undefined;
+      if (pending === undefined || observer.removed) return;
+      observer.inFlight?.abort();
+      observer.inFlight = undefined;
+      this.#transmit(observer, pending, true);
+    }, Math.max(0, state.due - 1 - clock.now()));
+  }
+
+  #clearPending(observer: Observer<RouteRecord>): void {
+    observer.pending = undefined;
+    if (observer.replacement !== undefined) {
+      this.#clock.clearTimeout(observer.replacement);
+      observer.replacement = undefined;
+    }
   }
 
   #resource(record: RouteRecord): CoapResource {
