@@ -500,6 +500,77 @@ Deno.test("block1: the number of unfinished transfers is bounded; Request-Tag ke
   }
 });
 
+Deno.test("block1: interleaved uploads from one peer to other queries or Content-Formats never mix (RFC 9175 §3.3 matchable blocks), whatever their tokens", async () => {
+  const bodies: string[] = [];
+  const h = await setup(
+    {},
+    {},
+    (server) =>
+      server.put("/up", (r) =>
+        void bodies.push(
+          `${r.query} ${r.contentFormat} ${r.text()}`,
+        )),
+  );
+  try {
+    const cf = (n: number): CoapOption => ({
+      number: CoapOptionNumber.CONTENT_FORMAT,
+      value: encodeUint(n),
+    });
+    // Every request gets a new token from the endpoint.
+    const send = (
+      path: string,
+      format: number,
+      num: number,
+      more: boolean,
+      text: string,
+    ) =>
+      h.request(CoapCode.PUT, path, {
+        options: [cf(format), block(B1, { num, more, szx: 0 })],
+        payload: utf8(text),
+      });
+    assertEquals(
+      (await send("/up?a=1", 0, 0, true, "a".repeat(16))).code,
+      CoapCode.CONTINUE,
+    );
+    assertEquals(
+      (await send("/up?b=2", 0, 0, true, "b".repeat(16))).code,
+      CoapCode.CONTINUE,
+    );
+    assertEquals(
+      (await send("/up?a=1", 50, 0, true, "c".repeat(16))).code,
+      CoapCode.CONTINUE,
+    );
+    assertEquals(
+      (await send("/up?a=1", 0, 1, false, "A")).code,
+      CoapCode.CHANGED,
+    );
+    assertEquals(
+      (await send("/up?b=2", 0, 1, false, "B")).code,
+      CoapCode.CHANGED,
+    );
+    assertEquals(
+      (await send("/up?a=1", 50, 1, false, "C")).code,
+      CoapCode.CHANGED,
+    );
+    assertEquals(bodies, [
+      "a=1 0 " + "a".repeat(16) + "A",
+      "b=2 0 " + "b".repeat(16) + "B",
+      "a=1 50 " + "c".repeat(16) + "C",
+    ]);
+    // A block of another request (here: another query) is no continuation.
+    assertEquals(
+      (await send("/up?a=1", 0, 0, true, "a".repeat(16))).code,
+      CoapCode.CONTINUE,
+    );
+    assertEquals(
+      (await send("/up?a=2", 0, 1, false, "A")).code,
+      CoapCode.REQUEST_ENTITY_INCOMPLETE,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("block1 and block2 together: a large upload answered with a large response", async () => {
   let calls = 0;
   const h = await setup(

@@ -1480,10 +1480,8 @@ export class CoapServer implements AsyncDisposable {
 
     let payload = message.payload;
     if (block1 !== undefined && this.#block1 !== undefined) {
-      const key = peerKey + "|" + method + "|" + path.join("/") + "|" +
-        getOptions(message, CoapOptionNumber.REQUEST_TAG).map(hex).join(",");
       const result = this.#block1.receive(
-        key,
+        block1Key(peerKey, message),
         block1,
         message.payload,
         uintOf(message.options, CoapOptionNumber.SIZE1),
@@ -2224,6 +2222,26 @@ function hex(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
+}
+
+/**
+ * The key that Block1 blocks of one request body share: the peer, the code
+ * and every option but Block1, Block2 and the NoCacheKey ones (Size1, Size2,
+ * Echo). Blocks are "matchable" only when these agree (RFC 9175 §3.3, RFC
+ * 7959 §2.5), so uploads to other URIs, queries or Content-Formats, or with
+ * another Request-Tag, never mix; the token may change between blocks.
+ */
+function block1Key(peerKey: string, message: CoapMessage): string {
+  let key = peerKey + "|" + message.code;
+  for (const option of message.options) {
+    const number = option.number;
+    if (
+      number === CoapOptionNumber.BLOCK1 ||
+      number === CoapOptionNumber.BLOCK2 || (number & 0x1e) === 0x1c
+    ) continue;
+    key += "|" + number + "=" + hex(option.value);
+  }
+  return key;
 }
 
 function cacheKey(peerKey: string, message: CoapMessage): string {
