@@ -71,9 +71,10 @@ interface Timed<V> {
 }
 
 /**
- * A bounded map whose entries expire `lifetime` ms after they were last set
- * or touched. Map order is kept as expiry order (a touch moves the entry to
- * the end), so sweeping looks at the head only.
+ * A map whose entries expire `lifetime` ms after they were last set. Map
+ * order is kept as expiry order (a set moves the entry to the end), so
+ * sweeping looks at the head only. With `maxEntries`, setting a new key in a
+ * full map drops the entry closest to expiry.
  */
 export class ExpiringMap<V> {
   #entries = new Map<string, Timed<V>>();
@@ -81,15 +82,18 @@ export class ExpiringMap<V> {
   #lifetime: number;
   #timer: TimerHandle | undefined;
   #onExpire: ((key: string, value: V) => void) | undefined;
+  #maxEntries: number;
 
   constructor(
     clock: Clock,
     lifetime: number,
     onExpire?: (key: string, value: V) => void,
+    maxEntries = Infinity,
   ) {
     this.#clock = clock;
     this.#lifetime = lifetime;
     this.#onExpire = onExpire;
+    this.#maxEntries = maxEntries;
   }
 
   get size(): number {
@@ -108,6 +112,11 @@ export class ExpiringMap<V> {
 
   set(key: string, value: V): void {
     this.#entries.delete(key);
+    this.sweep();
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value!;
+      this.#entries.delete(oldest);
+    }
     this.#entries.set(key, {
       value,
       expires: this.#clock.now() + this.#lifetime,

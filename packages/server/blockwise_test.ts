@@ -444,6 +444,38 @@ Deno.test("block1: a body over maxBodySize gets 4.13 with Size1", async () => {
   }
 });
 
+Deno.test("block2: cached responses of unsafe methods are bounded by maxTransfers, the oldest dropped", async () => {
+  let calls = 0;
+  const h = await setup(
+    { blockSize: 16, maxTransfers: 2 },
+    {},
+    (server) =>
+      server.post("/report", () => {
+        calls++;
+        return { payload: body(100) };
+      }),
+  );
+  try {
+    for (const n of [1, 2, 3]) {
+      const first = await h.request(CoapCode.POST, `/report?n=${n}`);
+      assertEquals(blockOf(first, B2), { num: 0, more: true, szx: 0 });
+    }
+    const second = (n: number) =>
+      h.request(CoapCode.POST, `/report?n=${n}`, {
+        options: [block(B2, { num: 1, more: false, szx: 0 })],
+      });
+    assertEquals((await second(1)).code, CoapCode.REQUEST_ENTITY_INCOMPLETE);
+    for (const n of [2, 3]) {
+      const next = await second(n);
+      assertEquals(next.code, CoapCode.CHANGED);
+      assertEquals(next.payload, body(100).subarray(16, 32));
+    }
+    assertEquals(calls, 3);
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("block1: abandoned transfers expire after EXCHANGE_LIFETIME", async () => {
   const h = await setup({}, {}, (server) => server.put("/up", () => {}));
   try {

@@ -565,7 +565,10 @@ export interface CoapServerOptions extends Partial<TransmissionParameters> {
    */
   maxBodySize?: number;
   /**
-   * The most unfinished block-wise transfers kept at once.
+   * The most unfinished block-wise transfers kept at once: Block1 uploads
+   * being reassembled (further ones get 5.03), and, separately, large
+   * responses of POST, PUT, FETCH and the like kept for their later Block2
+   * blocks (a further one drops the oldest, whose later blocks get 4.08).
    *
    * @default {64}
    */
@@ -1225,7 +1228,14 @@ export class CoapServer implements AsyncDisposable {
       onExpire: (key) =>
         this.#logger?.({ kind: "transfer-expired", reason: key }),
     });
-    this.#responses = new ExpiringMap(this.#clock, this.#lifetime);
+    // Each cached response is a Block2 transfer in progress: bounded like
+    // the Block1 ones, the oldest dropped (its later blocks get 4.08).
+    this.#responses = new ExpiringMap(
+      this.#clock,
+      this.#lifetime,
+      undefined,
+      this.#maxTransfers,
+    );
     if (this.#verifyPeers) {
       this.#verifier = new PeerVerifier({
         clock: this.#clock,
