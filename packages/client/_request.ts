@@ -198,7 +198,10 @@ export function buildRequest(
   }
   if (
     blockSize !== undefined &&
-    (code === CoapCode.GET || code === CoapCode.FETCH)
+    (code === CoapCode.GET || code === CoapCode.FETCH) &&
+    // A Block2 among the raw options asks for its own block and size.
+    !(Array.isArray(options.options) &&
+      options.options.some((option) => option?.number === N.BLOCK2))
   ) {
     // Early negotiation (RFC 7959 §2.4): ask for blocks of this size.
     out.push({

@@ -120,6 +120,51 @@ Deno.test("get() with blockSize negotiates early and follows a smaller size chos
   await t.close();
 });
 
+Deno.test("get() with its own Block2 option for a later block returns that block alone (random access, RFC 7959 §2.4), and blockSize adds no second Block2", async () => {
+  const whole = body(1000);
+  const t = setup(({ message }) =>
+    serveBlock(message, { body: () => whole, maxSize: 64 })
+  );
+  const third = (blockSize?: number) =>
+    t.client.get(`${SERVER_URL}/x`, {
+      options: [{
+        number: CoapOptionNumber.BLOCK2,
+        value: encodeBlock({ num: 3, more: false, szx: 2 }),
+      }],
+      ...(blockSize === undefined ? {} : { blockSize }),
+    });
+  for (const blockSize of [undefined, 32]) {
+    const before = t.requests.length;
+    const response = await run(t.clock, third(blockSize));
+    assertEquals(response.code, CoapCode.CONTENT);
+    assertEquals(response.payload, whole.subarray(192, 256));
+    assertEquals(block2Of(response as unknown as CoapMessage), {
+      num: 3,
+      more: true,
+      szx: 2,
+    });
+    assertEquals(t.requests.length, before + 1);
+    const sent = t.requests.at(-1)!.message;
+    assertEquals(
+      sent.options.filter((o) => o.number === CoapOptionNumber.BLOCK2).length,
+      1,
+    );
+    assertEquals(block2Of(sent), { num: 3, more: false, szx: 2 });
+  }
+  // Block 0 asked for explicitly is early negotiation: the rest follows.
+  const all = await run(
+    t.clock,
+    t.client.get(`${SERVER_URL}/x`, {
+      options: [{
+        number: CoapOptionNumber.BLOCK2,
+        value: encodeBlock({ num: 0, more: false, szx: 1 }),
+      }],
+    }),
+  );
+  assertEquals(all.payload, whole);
+  await t.close();
+});
+
 Deno.test("get() follows a server that shrinks the block size mid-transfer", async () => {
   const whole = body(300);
   const t = setup(({ message }) => {

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { CoapCode, parseUri } from "@microcoap/codec";
+import {
+  CoapCode,
+  CoapOptionNumber,
+  decodeBlock,
+  getOption,
+  parseUri,
+} from "@microcoap/codec";
 import type { CoapMessage, CoapUri } from "@microcoap/codec";
 import {
   CoapClosedError,
@@ -1172,6 +1178,11 @@ export class CoapClient implements AsyncDisposable {
           }
         }
       }
+      // A request for one block other than the first (random access, RFC
+      // 7959 §2.4) gets that block: there is nothing to reassemble.
+      if (asksLaterBlock(init)) {
+        return new CoapResponse(message, { peer, payload: message.payload });
+      }
       const whole = await completeBlock2(
         message,
         continuationTemplate(init, uploaded),
@@ -1305,5 +1316,19 @@ export class CoapClient implements AsyncDisposable {
     throw new TypeError(
       "Cannot send request: requestTag must be a boolean or up to 8 bytes",
     );
+  }
+}
+
+/** Whether a request's own Block2 option asks for a block past the first. */
+function asksLaterBlock(init: RequestInit): boolean {
+  const value = getOption(
+    { options: init.options ?? [] },
+    CoapOptionNumber.BLOCK2,
+  );
+  if (value === undefined) return false;
+  try {
+    return decodeBlock(value).num > 0;
+  } catch {
+    return false;
   }
 }
