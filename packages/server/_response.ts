@@ -62,7 +62,9 @@ export interface ServerResponse {
    */
   readonly etag?: Uint8Array;
   /**
-   * Location-Path: a path like `"/items/7"` or its segments.
+   * Location-Path: a path like `"/items/7"` or its segments. Segments are
+   * sent as given (no percent-decoding); a `"."` or `".."` segment is not
+   * allowed (RFC 7252 §5.10.7) and makes the response a handler error (5.00).
    *
    * @default {none}
    */
@@ -204,8 +206,19 @@ function segmentsOf(
   path: string | readonly string[] | undefined,
 ): readonly string[] {
   if (path === undefined) return [];
-  if (typeof path !== "string") return path;
-  return path.split("/").filter((segment) => segment !== "");
+  const segments = typeof path === "string"
+    ? path.split("/").filter((segment) => segment !== "")
+    : path;
+  for (const segment of segments) {
+    // RFC 7252 §5.10.7: the client resolves the location against the
+    // request URI; a dot segment there would name another resource.
+    if (segment === "." || segment === "..") {
+      throw new TypeError(
+        `Cannot build response: Location-Path segment "${segment}" is not allowed (RFC 7252 §5.10.7)`,
+      );
+    }
+  }
+  return segments;
 }
 
 /** A uint option's value, or `undefined` when absent or longer than 4 bytes. */

@@ -1,0 +1,38 @@
+// Copyright 2026 the microcoap authors. MIT license.
+// Request/response semantics corners of RFC 7252 §5.8-§5.10 and §6.
+import { assertEquals } from "@std/assert";
+import { CoapCode, CoapOptionNumber, getOptions } from "@microcoap/codec";
+import { setup, str } from "./_test_helpers.ts";
+
+Deno.test("CoapServer answers 5.00 instead of sending a '.' or '..' Location-Path (RFC 7252 §5.10.7)", async () => {
+  const events: string[] = [];
+  const h = await setup(
+    {
+      logger: (event) => {
+        if (event.kind === "handler-error") events.push(event.kind);
+      },
+    },
+    {},
+    (server) => {
+      server.post("/dot", () => ({ locationPath: "/items/./7" }));
+      server.post("/dots", () => ({ locationPath: ["items", ".."] }));
+      server.post("/ok", () => ({ locationPath: ["items", ".x", "..."] }));
+    },
+  );
+  try {
+    for (const path of ["/dot", "/dots"]) {
+      const response = await h.request(CoapCode.POST, path);
+      assertEquals(response.code, CoapCode.INTERNAL_SERVER_ERROR);
+      assertEquals(getOptions(response, CoapOptionNumber.LOCATION_PATH), []);
+    }
+    assertEquals(events, ["handler-error", "handler-error"]);
+    const ok = await h.request(CoapCode.POST, "/ok");
+    assertEquals(ok.code, CoapCode.CREATED);
+    assertEquals(
+      getOptions(ok, CoapOptionNumber.LOCATION_PATH).map(str),
+      ["items", ".x", "..."],
+    );
+  } finally {
+    await h.close();
+  }
+});
