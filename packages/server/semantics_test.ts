@@ -36,3 +36,27 @@ Deno.test("CoapServer answers 5.00 instead of sending a '.' or '..' Location-Pat
     await h.close();
   }
 });
+
+Deno.test("CoapServer routes a request with one empty Uri-Path to '/', as without Uri-Path (RFC 7252 §6.5, as libcoap does)", async () => {
+  const h = await setup({}, {}, (server) => {
+    server.get("/", () => ({ payload: "root" }));
+    server.get("/a", () => ({ payload: "a" }));
+  });
+  const empty = { number: CoapOptionNumber.URI_PATH, value: new Uint8Array() };
+  const a = {
+    number: CoapOptionNumber.URI_PATH,
+    value: new TextEncoder().encode("a"),
+  };
+  try {
+    const send = (options: { number: number; value: Uint8Array }[]) =>
+      h.settle(h.client.request(h.address, { code: CoapCode.GET, options }));
+    const root = await send([empty]);
+    assertEquals(root.code, CoapCode.CONTENT);
+    assertEquals(str(root.payload), "root");
+    // "//" and "/a/" are other URIs.
+    assertEquals((await send([empty, empty])).code, CoapCode.NOT_FOUND);
+    assertEquals((await send([a, empty])).code, CoapCode.NOT_FOUND);
+  } finally {
+    await h.close();
+  }
+});

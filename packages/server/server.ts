@@ -1397,7 +1397,10 @@ export class CoapServer implements AsyncDisposable {
     ) {
       return { code: CoapCode.PROXYING_NOT_SUPPORTED };
     }
-    const path = uriPath(message);
+    let path = uriPath(message);
+    // RFC 7252 §6.5: one empty Uri-Path composes to the URI "/", the same
+    // as none (libcoap serves its root for it too).
+    if (path.length === 1 && path[0] === "") path = [];
     let route: RouteRecord;
     let params: Record<string, string> = {};
     const match = this.#router.match(method, path);
