@@ -60,3 +60,30 @@ Deno.test("CoapServer routes a request with one empty Uri-Path to '/', as withou
     await h.close();
   }
 });
+
+Deno.test("CoapServer.links() percent-encodes a route's path segments into a valid href (RFC 6690 §2, RFC 7252 §6.5)", async () => {
+  const h = await setup({}, {}, (server) => {
+    server.get("/a b", () => ({ payload: "space" }));
+    server.get("/caf\u00e9", () => ({ payload: "accent" }));
+    server.get("/q%3Fx/%7Eu", () => ({ payload: "encoded" }));
+    server.get("/t<x>", () => ({ payload: "angle" }));
+  });
+  try {
+    const hrefs = h.server.links().map((link) => link.href);
+    assertEquals(hrefs, ["/a%20b", "/caf%C3%A9", "/q%3Fx/~u", "/t%3Cx%3E"]);
+    const discovery = await h.request(CoapCode.GET, "/.well-known/core");
+    assertEquals(discovery.code, CoapCode.CONTENT);
+    assertEquals(
+      str(discovery.payload),
+      hrefs.map((href) => `<${href}>`).join(","),
+    );
+    // Each href, as a client would resolve it, reaches its route.
+    const payloads = [];
+    for (const href of hrefs) {
+      payloads.push(str((await h.request(CoapCode.GET, href)).payload));
+    }
+    assertEquals(payloads, ["space", "accent", "encoded", "angle"]);
+  } finally {
+    await h.close();
+  }
+});

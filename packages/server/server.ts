@@ -17,6 +17,7 @@ import {
   getOptions,
   optionInfo,
   uriPath,
+  uriPathname,
 } from "@microcoap/codec";
 import type {
   BlockValue,
@@ -697,6 +698,16 @@ const UNSUPPORTED = new Set([9, 19, 31]);
 // drop it.
 const BLOCK_NUMBERS = [27, 23]; // Block1, Block2
 
+function literalHref(pattern: PathPattern): string {
+  const encoder = new TextEncoder();
+  return uriPathname({
+    options: pattern.segments.map((segment) => ({
+      number: CoapOptionNumber.URI_PATH,
+      value: encoder.encode(segment.kind === "literal" ? segment.value : ""),
+    })),
+  });
+}
+
 /**
  * A CoAP server: routes requests by method and path pattern to handlers that
  * return plain response descriptions.
@@ -1118,8 +1129,10 @@ export class CoapServer implements AsyncDisposable {
     for (const { value: route } of this.#router.entries) {
       const options = route.options;
       if (options.hidden) continue;
+      // The pattern's decoded segments, encoded as a URI path: its source
+      // may hold characters a link target cannot ("/a b", "/t<x>").
       const href = options.href ??
-        (route.pattern.literal ? route.pattern.source : undefined);
+        (route.pattern.literal ? literalHref(route.pattern) : undefined);
       if (href === undefined) continue;
       const attributes: Record<string, LinkAttributeValue> = {};
       const set = (name: string, value: LinkAttributeValue | undefined) => {
