@@ -1,8 +1,10 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Request/response semantics corners of RFC 7252 §5.8-§5.10 and §6.
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import { CoapCode, CoapOptionNumber, getOptions } from "@microcoap/codec";
 import { setup, str } from "./_test_helpers.ts";
+import { CoapServer } from "./server.ts";
+import type { RouteOptions } from "./server.ts";
 
 Deno.test("CoapServer answers 5.00 instead of sending a '.' or '..' Location-Path (RFC 7252 §5.10.7)", async () => {
   const events: string[] = [];
@@ -86,4 +88,46 @@ Deno.test("CoapServer.links() percent-encodes a route's path segments into a val
   } finally {
     await h.close();
   }
+});
+
+Deno.test("CoapServer.route() rejects discovery attributes that cannot be written in link-format, instead of failing every /.well-known/core request", async () => {
+  const h = await setup({}, {}, (server) => {
+    server.get("/ok", () => ({}), { rt: "fine" });
+  });
+  try {
+    const bad: [RouteOptions, ErrorConstructor | RangeErrorConstructor][] = [
+      [{ attributes: { "bad name": 1 } }, TypeError],
+      [{ href: "/t>" }, TypeError],
+      [{ sz: -1 }, RangeError],
+      [{ ct: 1.5 }, RangeError],
+      [{ rt: ["a", "b c"] }, TypeError],
+    ];
+    for (const [options, type] of bad) {
+      assertThrows(
+        () => h.server.get("/x", () => {}, options),
+        type,
+        'Cannot add route "/x"',
+      );
+    }
+    // Nothing was added: the path is still free and discovery still works.
+    assertEquals(
+      (await h.request(CoapCode.GET, "/x")).code,
+      CoapCode.NOT_FOUND,
+    );
+    h.server.get("/x", () => {}, {
+      hidden: true,
+      attributes: { "bad name": 1 },
+    });
+    const discovery = await h.request(CoapCode.GET, "/.well-known/core");
+    assertEquals(discovery.code, CoapCode.CONTENT);
+    assertEquals(str(discovery.payload), '</ok>;rt="fine"');
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("CoapServer.route() keeps accepting any attributes when discovery is off", () => {
+  const server = new CoapServer({ discovery: false });
+  server.get("/x", () => {}, { attributes: { "bad name": 1 } });
+  assertEquals(server.links().length, 1);
 });

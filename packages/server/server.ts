@@ -16,6 +16,7 @@ import {
   getOption,
   getOptions,
   optionInfo,
+  stringifyLinkFormat,
   uriPath,
   uriPathname,
 } from "@microcoap/codec";
@@ -698,6 +699,37 @@ const UNSUPPORTED = new Set([9, 19, 31]);
 // drop it.
 const BLOCK_NUMBERS = [27, 23]; // Block1, Block2
 
+// A route's own discovery link, before merging with others on its path.
+function linkOf(
+  route: RouteRecord,
+):
+  | { href: string; attributes: Record<string, LinkAttributeValue> }
+  | undefined {
+  const options = route.options;
+  if (options.hidden) return undefined;
+  // The pattern's decoded segments, encoded as a URI path: its source
+  // may hold characters a link target cannot ("/a b", "/t<x>").
+  const href = options.href ??
+    (route.pattern.literal ? literalHref(route.pattern) : undefined);
+  if (href === undefined) return undefined;
+  const attributes: Record<string, LinkAttributeValue> = {};
+  const set = (name: string, value: LinkAttributeValue | undefined) => {
+    if (value === undefined) return;
+    if (typeof value === "object" && value.length === 1) value = value[0]!;
+    attributes[name] = value;
+  };
+  set("rt", options.rt);
+  set("if", options.if);
+  set("ct", options.ct ?? options.produces);
+  set("sz", options.sz);
+  set("title", options.title);
+  if (options.observable) attributes.obs = true;
+  for (const [name, value] of Object.entries(options.attributes ?? {})) {
+    if (!(name in attributes)) attributes[name] = value;
+  }
+  return { href, attributes };
+}
+
 function literalHref(pattern: PathPattern): string {
   const encoder = new TextEncoder();
   return uriPathname({
@@ -878,6 +910,11 @@ export class CoapServer implements AsyncDisposable {
    * @param options Content formats, link attributes, observe.
    * @returns The resource handle (for notifications).
    * @throws {TypeError} When the pattern is malformed or already taken for a method.
+   * @throws {TypeError} When discovery is on and the route's `href` or
+   * link attributes cannot be written in link-format (a `>` in the href, an
+   * attribute name that is not a token, a list item with a space).
+   * @throws {RangeError} When discovery is on and `ct`, `sz` or another
+   * numeric attribute is not a non-negative integer.
    *
    * @example Usage
    * ```ts
@@ -915,6 +952,19 @@ export class CoapServer implements AsyncDisposable {
     };
     const entry = this.#router.add(methods, pattern, record);
     (record as { pattern: PathPattern }).pattern = entry.pattern;
+    if (this.#discovery !== undefined) {
+      // Found now rather than as a 5.00 to every discovery request.
+      const link = linkOf(record);
+      try {
+        if (link !== undefined) stringifyLinkFormat([link]);
+      } catch (error) {
+        this.#router.remove(entry);
+        const Type = error instanceof RangeError ? RangeError : TypeError;
+        throw new Type(
+          `Cannot add route "${pattern}": ${(error as Error).message}`,
+        );
+      }
+    }
     record.entry = entry;
     return this.#resource(record);
   }
@@ -1127,32 +1177,12 @@ export class CoapServer implements AsyncDisposable {
   links(): CoreLink[] {
     const links = new Map<string, Record<string, LinkAttributeValue>>();
     for (const { value: route } of this.#router.entries) {
-      const options = route.options;
-      if (options.hidden) continue;
-      // The pattern's decoded segments, encoded as a URI path: its source
-      // may hold characters a link target cannot ("/a b", "/t<x>").
-      const href = options.href ??
-        (route.pattern.literal ? literalHref(route.pattern) : undefined);
-      if (href === undefined) continue;
-      const attributes: Record<string, LinkAttributeValue> = {};
-      const set = (name: string, value: LinkAttributeValue | undefined) => {
-        if (value === undefined) return;
-        if (typeof value === "object" && value.length === 1) value = value[0]!;
-        attributes[name] = value;
-      };
-      set("rt", options.rt);
-      set("if", options.if);
-      set("ct", options.ct ?? options.produces);
-      set("sz", options.sz);
-      set("title", options.title);
-      if (options.observable) attributes.obs = true;
-      for (const [name, value] of Object.entries(options.attributes ?? {})) {
-        if (!(name in attributes)) attributes[name] = value;
-      }
-      const merged = links.get(href);
-      if (merged === undefined) links.set(href, attributes);
+      const link = linkOf(route);
+      if (link === undefined) continue;
+      const merged = links.get(link.href);
+      if (merged === undefined) links.set(link.href, link.attributes);
       else {
-        for (const [name, value] of Object.entries(attributes)) {
+        for (const [name, value] of Object.entries(link.attributes)) {
           if (!(name in merged)) merged[name] = value;
         }
       }
