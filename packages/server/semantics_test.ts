@@ -131,3 +131,26 @@ Deno.test("CoapServer.route() keeps accepting any attributes when discovery is o
   server.get("/x", () => {}, { attributes: { "bad name": 1 } });
   assertEquals(server.links().length, 1);
 });
+
+Deno.test("CoapServer discovery matches an href filter against the decoded path of a percent-encoded href (RFC 6690 §4.1)", async () => {
+  const h = await setup({}, {}, (server) => {
+    server.get("/a b", () => ({}));
+    server.get("/caf\u00e9", () => ({}));
+    server.get("/x%25y", () => ({}));
+  });
+  try {
+    const listed = async (query: string) =>
+      str(
+        (await h.request(CoapCode.GET, "/.well-known/core?" + query)).payload,
+      );
+    // The client sends the query decoded: Uri-Query "href=/a b".
+    assertEquals(await listed("href=/a%20b"), "</a%20b>");
+    assertEquals(await listed("href=/a%20*"), "</a%20b>");
+    assertEquals(await listed("href=/caf%C3%A9"), "</caf%C3%A9>");
+    assertEquals(await listed("href=/x%25y"), "</x%25y>");
+    // The encoded form, as listed, matches too.
+    assertEquals(await listed("href=/a%2520b"), "</a%20b>");
+  } finally {
+    await h.close();
+  }
+});

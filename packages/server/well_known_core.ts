@@ -13,7 +13,9 @@ import type { CoreLink, LinkAttributeValue } from "@microcoap/codec";
  * §4.1). An argument `name=value` matches a link whose attribute `name` (or,
  * for `href`, whose target) equals `value`, or, when `value` ends with `*`,
  * starts with what precedes it. For list attributes (`rt`, `if`, `rel`,
- * `ct`, ... given as lists) one matching item suffices; the space-separated
+ * `ct`, ... given as lists) one matching item suffices; an `href` filter
+ * matches the target as listed or percent-decoded (`/a b` matches
+ * `/a%20b`, as Uri-Query values arrive decoded); the space-separated
  * values of `rt`, `if`, `rel`, `rev` and `ct` count as lists when given as one
  * string (`rt: "temperature-c core.s"`), as libcoap matches them. An argument
  * without a value (`?obs`) matches links that have the attribute at all.
@@ -61,7 +63,10 @@ export function filterLinks(
   return links.filter((link) =>
     filters.every(([name, value]) => {
       if (name === "href") {
-        return value === undefined || matches(link.href, value);
+        // Uri-Query values arrive percent-decoded while hrefs are listed
+        // encoded ("/a%20b"): either form of the href matches.
+        return value === undefined || matches(link.href, value) ||
+          matches(decodedHref(link.href), value);
       }
       const attribute =
         (link.attributes as Record<string, LinkAttributeValue | undefined>)[
@@ -83,6 +88,14 @@ export function filterLinks(
 // Attributes whose value is a space-separated list (RFC 6690 §3.1-3.2,
 // RFC 5988 rel/rev, RFC 7252 §7.2.1 ct), as the codec's parser reads them.
 const LISTS = new Set(["rt", "if", "rel", "rev", "ct"]);
+
+function decodedHref(href: string): string {
+  try {
+    return decodeURIComponent(href);
+  } catch {
+    return href;
+  }
+}
 
 function matches(actual: string, wanted: string): boolean {
   return wanted.endsWith("*")
