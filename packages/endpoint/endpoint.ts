@@ -517,7 +517,8 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   handler?: RequestHandler;
   /**
    * How long a handler may take before the request is acknowledged with an
-   * empty ACK and the response follows as a separate CON, in ms.
+   * empty ACK and the response follows as a separate CON, in ms. A
+   * retransmission of the request gets that ACK at once.
    *
    * @default {500}
    */
@@ -667,6 +668,9 @@ export class CoapEndpoint implements AsyncDisposable {
   #transmissions = new Map<string, Transmission>();
   #exchanges = new Map<string, Exchange>();
   #nonResets = new Map<string, { at: number; onReset: () => void }>();
+  // CON requests whose handler runs and whose empty ACK has not gone yet,
+  // by peer key + "#" + message ID: sends that ACK now.
+  #earlyAcks = new Map<string, () => void>();
   #slots = new Map<string, Slots>();
   #pending = 0;
   #closed = false;
@@ -1194,6 +1198,7 @@ export class CoapEndpoint implements AsyncDisposable {
     for (const slots of this.#slots.values()) slots.queue.length = 0;
     this.#slots.clear();
     this.#nonResets.clear();
+    this.#earlyAcks.clear();
     this.#dedup.clear();
     await this.#transport.close();
   }
@@ -1686,7 +1691,15 @@ export class CoapEndpoint implements AsyncDisposable {
     );
     if (seen.status === "new") return true;
     if (seen.status === "replay") this.#sendBytes(seen.reply, from, undefined);
-    else this.#ignore(from, message);
+    else {
+      // A retransmitted CON request while its handler runs: the client's ACK
+      // timer has run out, so the empty ACK goes now (§4.5, §5.2.2).
+      const early = seen.status === "pending" && confirmable
+        ? this.#earlyAcks.get(key + "#" + message.messageId)
+        : undefined;
+      if (early !== undefined) early();
+      else this.#ignore(from, message);
+    }
     return false;
   }
 
@@ -1773,19 +1786,29 @@ export class CoapEndpoint implements AsyncDisposable {
     this.#pending++;
     let settled = false;
     let separate = false;
+    const ackKey = key + "#" + message.messageId;
+    const sendAck = () => {
+      if (ackTimer !== undefined) this.#clock.clearTimeout(ackTimer);
+      if (this.#earlyAcks.get(ackKey) === sendAck) {
+        this.#earlyAcks.delete(ackKey);
+      }
+      if (settled || this.#closed || separate) return;
+      separate = true;
+      const ack = this.#sendEmpty("ACK", message.messageId, from);
+      this.#dedup.setReply(key, message.messageId, ack);
+    };
     const ackTimer = confirmable
-      ? this.#clock.setTimeout(() => {
-        if (settled || this.#closed) return;
-        separate = true;
-        const ack = this.#sendEmpty("ACK", message.messageId, from);
-        this.#dedup.setReply(key, message.messageId, ack);
-      }, this.#separateDelay)
+      ? this.#clock.setTimeout(sendAck, this.#separateDelay)
       : undefined;
+    if (confirmable) this.#earlyAcks.set(ackKey, sendAck);
     const settle = (response: ResponseInit | undefined, error?: unknown) => {
       if (settled) return;
       settled = true;
       this.#pending--;
       if (ackTimer !== undefined) this.#clock.clearTimeout(ackTimer);
+      if (this.#earlyAcks.get(ackKey) === sendAck) {
+        this.#earlyAcks.delete(ackKey);
+      }
       this.#clock.clearTimeout(deadline);
       if (error !== undefined) {
         this.#logger?.({ kind: "handler-error", peer: from, message, error });

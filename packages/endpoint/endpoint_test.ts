@@ -1138,3 +1138,54 @@ Deno.test("elective options of the wrong length, and repeats of non-repeatable o
   await server.close();
   await peer.transport.close();
 });
+
+Deno.test("a retransmitted CON request whose handler is still running gets the empty ACK at once, and later copies get it again (RFC 7252 §4.5, §5.2.2)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  let calls = 0;
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    separateResponseDelay: 5000,
+    handler: () => {
+      calls++;
+      return new Promise((resolve) =>
+        clock.setTimeout(() => resolve({ code: CoapCode.CONTENT }), 10_000)
+      );
+    },
+  });
+  const peer = rawPeer(network);
+  const request = encode({
+    type: "CON",
+    code: CoapCode.GET,
+    messageId: 0x1234,
+    token: new Uint8Array([7]),
+    options: [],
+    payload: new Uint8Array(),
+  });
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(2000);
+  assertEquals(peer.received.length, 0);
+  // The client's first retransmission: its ACK is overdue, so send it now
+  // instead of ignoring the copy until separateResponseDelay.
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(1);
+  assertEquals(peer.received.map((r) => [r.message.type, r.message.code]), [
+    ["ACK", 0],
+  ]);
+  assertEquals(peer.received[0]!.message.messageId, 0x1234);
+  // No second ACK when separateResponseDelay passes; a later copy gets it again.
+  await clock.tick(4000);
+  assertEquals(peer.received.length, 1);
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(1);
+  assertEquals(peer.received.length, 2);
+  assertEquals(peer.received[1]!.bytes, peer.received[0]!.bytes);
+  // The response comes separately, as CON, with the request's token.
+  await clock.tick(4000);
+  const response = peer.received[2]!.message;
+  assertEquals([response.type, response.code], ["CON", CoapCode.CONTENT]);
+  assertEquals(response.token, new Uint8Array([7]));
+  assertEquals(calls, 1);
+  await server.close();
+  await peer.transport.close();
+});
