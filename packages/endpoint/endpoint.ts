@@ -544,7 +544,8 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    */
   maxDedupEntries?: number;
   /**
-   * The most peers whose message ID sequences are remembered.
+   * The most peers whose message ID sequences are remembered; past it, the
+   * least recently used is forgotten and starts again at a random ID.
    *
    * @default {10000}
    */
@@ -1232,6 +1233,10 @@ export class CoapEndpoint implements AsyncDisposable {
         if (oldest !== undefined) this.#messageIds.delete(oldest);
       }
       next = Math.floor(this.#random() * 0x10000) & 0xffff;
+    } else {
+      // Re-inserted below, so the map stays in least-recently-used order and
+      // eviction forgets an idle peer's sequence, not a busy one's (§4.4).
+      this.#messageIds.delete(key);
     }
     // Skip IDs still in flight to this peer (possible only after 65536 sends).
     for (

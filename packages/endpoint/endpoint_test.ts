@@ -1189,3 +1189,32 @@ Deno.test("a retransmitted CON request whose handler is still running gets the e
   await server.close();
   await peer.transport.close();
 });
+
+Deno.test("past maxPeers the least recently used peer's message ID sequence is forgotten, not a busy one's (RFC 7252 §4.4)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const busy = rawPeer(network);
+  const idle = rawPeer(network);
+  const third = rawPeer(network);
+  const endpoint = new CoapEndpoint(network.bind(), {
+    clock,
+    random: () => 0,
+    maxPeers: 2,
+  });
+  const ids = (peer: ReturnType<typeof rawPeer>) =>
+    peer.received.map((r) => r.message.messageId);
+  const send = async (peer: ReturnType<typeof rawPeer>) => {
+    await endpoint.send(peer.address, { type: "NON", code: CoapCode.GET });
+    await clock.tick(1);
+  };
+  await send(busy); // busy: 0
+  await send(idle); // idle: 0
+  await send(busy); // busy: 1
+  await send(third); // forgets idle, the least recently used
+  await send(busy);
+  // Restarting busy's sequence (at random() = 0) would reuse ID 0 within
+  // EXCHANGE_LIFETIME, so the peer would take the message as a duplicate.
+  assertEquals(ids(busy), [0, 1, 2]);
+  await endpoint.close();
+  for (const peer of [busy, idle, third]) await peer.transport.close();
+});
