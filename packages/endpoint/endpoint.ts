@@ -1919,9 +1919,20 @@ export class CoapEndpoint implements AsyncDisposable {
     let message: CoapMessage;
     let bytes: Uint8Array;
     try {
+      const code = response.code;
+      if (
+        !Number.isInteger(code) || code < 0x40 || code > 0xbf ||
+        code >>> 5 === 3
+      ) {
+        // A request code in an ACK is ignored (§4.2), 0.00 with a token is a
+        // malformed Empty message, 3.xx is reserved (§12.1.2).
+        throw new RangeError(
+          `Cannot answer request: code is ${code}, expected a 2.xx, 4.xx or 5.xx response code`,
+        );
+      }
       message = {
         type: piggybacked ? "ACK" : separate ? "CON" : "NON",
-        code: response.code,
+        code,
         messageId: piggybacked ? request.messageId : this.#nextMessageId(key),
         token: request.token,
         options: response.options ?? [],

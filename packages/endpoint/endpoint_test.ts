@@ -1218,3 +1218,46 @@ Deno.test("past maxPeers the least recently used peer's message ID sequence is f
   await endpoint.close();
   for (const peer of [busy, idle, third]) await peer.transport.close();
 });
+
+Deno.test("a handler's answer with a code that is not a 2.xx, 4.xx or 5.xx response gets 5.00 instead (RFC 7252 §4.2, §5.2, §12.1)", async () => {
+  // 0.00 with the request's token is a malformed Empty message, 0.01 in an
+  // ACK is ignored by the client (§4.2), 3.xx, 6.xx and 7.xx are reserved.
+  for (const code of [0, CoapCode.GET, 0x60, 0xc0, 0xe0]) {
+    for (const type of ["CON", "NON"] as const) {
+      const clock = new FakeClock();
+      const network = new MemoryNetwork({ clock });
+      const errors: unknown[] = [];
+      const server = new CoapEndpoint(network.bind(), {
+        clock,
+        handler: () => ({ code }),
+        logger: (event) => {
+          if (event.kind === "handler-error") errors.push(event.error);
+        },
+      });
+      const peer = network.bind();
+      const got: Uint8Array[] = [];
+      peer.listen({ onDatagram: (data) => got.push(data.slice()) });
+      peer.send(
+        encode({
+          type,
+          code: CoapCode.GET,
+          messageId: 5,
+          token: new Uint8Array([1]),
+          options: [],
+          payload: new Uint8Array(),
+        }),
+        server.localAddress,
+      );
+      await clock.tick(10);
+      assertEquals(got.length, 1);
+      const answer = decode(got[0]!);
+      assertEquals(answer.type, type === "CON" ? "ACK" : "NON");
+      assertEquals(answer.code, CoapCode.INTERNAL_SERVER_ERROR);
+      assertEquals(answer.token, new Uint8Array([1]));
+      assertEquals(errors.length, 1);
+      assertInstanceOf(errors[0], RangeError);
+      await server.close();
+      await peer.close();
+    }
+  }
+});
