@@ -786,6 +786,8 @@ export class CoapEndpoint implements AsyncDisposable {
    * @throws {CoapTimeoutError} When no acknowledgement or response arrives in time.
    * @throws {CoapResetError} When the peer resets the request.
    * @throws {CoapClosedError} When the endpoint is closed first.
+   * @throws {RangeError} When `init.code` is not a request code (0.01 to
+   * 0.31) or the token is in use by another exchange with the peer.
    *
    * @example Usage
    * ```ts
@@ -813,6 +815,8 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const badCode = checkRequestCode("Cannot send request", init.code);
+    if (badCode) return Promise.reject(badCode);
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
     const token = options.token ?? this.#newToken(key);
@@ -863,6 +867,8 @@ export class CoapEndpoint implements AsyncDisposable {
    * @returns For CON, the ACK (empty or piggybacked) once it arrives; for NON, `undefined` once sent.
    * @throws {CoapTimeoutError} When a CON is never acknowledged.
    * @throws {CoapResetError} When the peer resets a CON.
+   * @throws {RangeError} When an Empty message (code 0) has a token, options
+   * or payload.
    *
    * @example Usage
    * ```ts
@@ -891,6 +897,18 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (
+      init.code === CoapCode.EMPTY &&
+      ((init.token?.length ?? 0) > 0 || (init.options?.length ?? 0) > 0 ||
+        (init.payload?.length ?? 0) > 0)
+    ) {
+      // A peer drops it as a message format error (§4.1).
+      return Promise.reject(
+        new RangeError(
+          "Cannot send message: an Empty message (code 0.00) has no token, options or payload",
+        ),
+      );
+    }
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
     let message: CoapMessage;
@@ -1042,7 +1060,7 @@ export class CoapEndpoint implements AsyncDisposable {
    * @returns A promise that resolves when the timeout ends the collection.
    * @throws {CoapClosedError} When the endpoint is closed first.
    * @throws {RangeError} When the token is in use by another multicast
-   * request or `timeout` is negative.
+   * request, `timeout` is negative or `init.code` is not a request code.
    *
    * @example Usage
    * ```ts
@@ -1082,6 +1100,11 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal, onResponse } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const badCode = checkRequestCode(
+      "Cannot send multicast request",
+      init.code,
+    );
+    if (badCode) return Promise.reject(badCode);
     if (typeof onResponse !== "function") {
       return Promise.reject(
         new TypeError("Cannot send multicast request: onResponse is required"),
@@ -2027,6 +2050,19 @@ function suppressed(request: CoapMessage, code: number): boolean {
 function isRegistered(number: number): boolean {
   return optionInfo(number) !== undefined && number !== 9 && number !== 19 &&
     number !== 31;
+}
+
+// A request code is class 0 and not 0.00 (Empty), RFC 7252 §12.1.1: any
+// other in a request is a response or a format error to the peer.
+function checkRequestCode(
+  action: string,
+  code: number,
+): RangeError | undefined {
+  return Number.isInteger(code) && code >= 1 && code <= 31
+    ? undefined
+    : new RangeError(
+      `${action}: code is ${code}, expected a request code (0.01 to 0.31)`,
+    );
 }
 
 function positive(name: string, value: number): number {

@@ -1261,3 +1261,42 @@ Deno.test("a handler's answer with a code that is not a 2.xx, 4.xx or 5.xx respo
     }
   }
 });
+
+Deno.test("request() and multicast() take only request codes, send() no Empty message with a token, options or payload; nothing malformed goes out (RFC 7252 §4.1, §12.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const peer = rawPeer(network);
+  const endpoint = new CoapEndpoint(network.bind(), { clock });
+  for (const code of [0, CoapCode.CONTENT, 0x20, 0xe0, 256, 1.5]) {
+    await assertRejects(
+      () => endpoint.request(peer.address, { code }),
+      RangeError,
+      "expected a request code",
+    );
+    await assertRejects(
+      () =>
+        endpoint.multicast({ hostname: "224.0.1.187", port: 5683 }, { code }, {
+          onResponse: () => {},
+        }),
+      RangeError,
+      "expected a request code",
+    );
+  }
+  for (
+    const init of [
+      { token: new Uint8Array([1]) },
+      { payload: new Uint8Array([1]) },
+      { options: [{ number: 11, value: new Uint8Array([0x61]) }] },
+    ]
+  ) {
+    await assertRejects(
+      () => endpoint.send(peer.address, { type: "CON", code: 0, ...init }),
+      RangeError,
+      "an Empty message",
+    );
+  }
+  await clock.tick(10);
+  assertEquals(peer.received.length, 0);
+  await endpoint.close();
+  await peer.transport.close();
+});
