@@ -819,7 +819,12 @@ export class CoapEndpoint implements AsyncDisposable {
     if (badCode) return Promise.reject(badCode);
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
-    const token = options.token ?? this.#newToken(key);
+    let token: Uint8Array;
+    try {
+      token = options.token ?? this.#newToken(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const exchangeKey = key + "|" + tokenKey(token);
     if (this.#exchanges.has(exchangeKey)) {
       return Promise.reject(
@@ -1121,9 +1126,19 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const key = peerKey(group);
     let token = options.token;
-    while (token === undefined) {
-      const fresh = this.#newToken(key);
-      if (!this.#groupExchanges.has(tokenKey(fresh))) token = fresh;
+    if (token === undefined) {
+      const groups = this.#groupExchanges;
+      const exchanges = this.#exchanges;
+      try {
+        token = this.#freeToken(
+          groups.size + exchanges.size,
+          (fresh) =>
+            groups.has(tokenKey(fresh)) ||
+            exchanges.has(key + "|" + tokenKey(fresh)),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     const tokenId = tokenKey(token);
     if (this.#groupExchanges.has(tokenId)) {
@@ -1172,6 +1187,8 @@ export class CoapEndpoint implements AsyncDisposable {
    *
    * @param peer The peer the token is for.
    * @returns The token.
+   * @throws {RangeError} When every token of `tokenLength` bytes is in use
+   * with that peer.
    *
    * @example Usage
    * ```ts
@@ -1274,10 +1291,32 @@ export class CoapEndpoint implements AsyncDisposable {
   }
 
   #newToken(key: string): Uint8Array {
-    for (;;) {
-      const token = this.#randomBytes(this.#tokenLength);
-      if (!this.#exchanges.has(key + "|" + tokenKey(token))) return token;
+    const exchanges = this.#exchanges;
+    return this.#freeToken(
+      exchanges.size,
+      (token) => exchanges.has(key + "|" + tokenKey(token)),
+    );
+  }
+
+  // A random token, or else the next one not in use counting up from it
+  // (big-endian): of `used` + 1 consecutive tokens one is free unless there
+  // are fewer tokens than that. Drawing again until one is free looped
+  // forever on a full token space or a repeating random source.
+  #freeToken(
+    used: number,
+    inUse: (token: Uint8Array) => boolean,
+  ): Uint8Array {
+    const token = this.#randomBytes(this.#tokenLength).slice();
+    for (let tries = 0; tries <= used; tries++) {
+      if (!inUse(token)) return token;
+      for (let i = token.length - 1; i >= 0; i--) {
+        token[i] = (token[i]! + 1) & 0xff;
+        if (token[i] !== 0) break;
+      }
     }
+    throw new RangeError(
+      `Cannot choose a token: all ${token.length}-byte tokens are in use`,
+    );
   }
 
   #transmit(

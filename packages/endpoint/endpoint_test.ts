@@ -1300,3 +1300,50 @@ Deno.test("request() and multicast() take only request codes, send() no Empty me
   await endpoint.close();
   await peer.transport.close();
 });
+
+Deno.test("tokens stay unique per peer even when random draws repeat, and running out of them is a RangeError, not a hang (RFC 7252 §5.3.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const peer = rawPeer(network);
+  const other = rawPeer(network);
+  // A generator that always draws the same bytes: each token must still be
+  // one no open exchange with that peer uses.
+  const endpoint = new CoapEndpoint(network.bind(), {
+    clock,
+    tokenLength: 1,
+    randomBytes: (length) => new Uint8Array(length).fill(0xff),
+  });
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < 256; i++) {
+    pending.push(
+      endpoint.request(peer.address, { code: CoapCode.GET }).catch(() => {}),
+    );
+  }
+  await clock.tick(1);
+  assertEquals(peer.received[0]!.message.token, new Uint8Array([0xff]));
+  // All 256 one-byte tokens are taken with this peer, none with the other.
+  await assertRejects(
+    () => endpoint.request(peer.address, { code: CoapCode.GET }),
+    RangeError,
+    "token",
+  );
+  assertThrows(() => endpoint.newToken(peer.address), RangeError, "token");
+  assertEquals(endpoint.newToken(other.address), new Uint8Array([0xff]));
+  // Multicast requests, matched by token alone, get distinct ones too.
+  const group = { hostname: "224.0.1.187", port: 5683 };
+  const groupTokens: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    pending.push(
+      endpoint.multicast(group, { code: CoapCode.GET }, {
+        onResponse: () => {},
+        onSent: (message) => groupTokens.push(String(message.token)),
+        timeout: 1000,
+      }).catch(() => {}),
+    );
+  }
+  assertEquals(new Set(groupTokens).size, 3);
+  await endpoint.close();
+  await Promise.all(pending);
+  await peer.transport.close();
+  await other.transport.close();
+});
