@@ -1347,3 +1347,100 @@ Deno.test("tokens stay unique per peer even when random draws repeat, and runnin
   await peer.transport.close();
   await other.transport.close();
 });
+
+Deno.test("message layer corners: NON reset only by its peer, empty NON/ACK/RST ignored, CON response to NON and NON response to CON accepted (RFC 7252 §4.2, §4.3, §5.2.3)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const other = rawPeer(network);
+  const log: Sent[] = [];
+  const client = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+    random: () => 0,
+  });
+  const raw = (m: Partial<CoapMessage>) =>
+    encode({
+      type: "CON",
+      code: 0,
+      messageId: 1,
+      token: new Uint8Array(0),
+      options: [],
+      payload: new Uint8Array(0),
+      ...m,
+    });
+  // A NON request: a RST from another peer is ignored, one from the server
+  // ends it with CoapResetError.
+  let reset: unknown = "pending";
+  client.request(server.address, { code: CoapCode.GET }, {
+    confirmable: false,
+  }).then((value) => reset = value, (error) => reset = error);
+  await clock.tick(1);
+  const non = server.received[0]!.message;
+  assertEquals(non.type, "NON");
+  other.transport.send(
+    raw({ type: "RST", messageId: non.messageId }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(reset, "pending");
+  server.transport.send(
+    raw({ type: "RST", messageId: non.messageId }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertInstanceOf(reset, CoapResetError);
+  // Empty NON, ACK and RST for unknown message IDs: no answer.
+  const sentBefore = log.length;
+  for (const type of ["NON", "ACK", "RST"] as const) {
+    server.transport.send(raw({ type, messageId: 999 }), client.localAddress);
+  }
+  await clock.tick(1);
+  assertEquals(log.length, sentBefore);
+  // A CON response to a NON request is accepted and ACKed, a copy ACKed again.
+  const con = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }, {
+      confirmable: false,
+    }),
+  );
+  await clock.tick(1);
+  const second = server.received.at(-1)!.message;
+  const response = raw({
+    type: "CON",
+    code: CoapCode.CONTENT,
+    messageId: 700,
+    token: second.token,
+  });
+  server.transport.send(response, client.localAddress);
+  server.transport.send(response, client.localAddress);
+  assertEquals((await con)!.value!.type, "CON");
+  const acks = server.received.slice(-2).map((r) => r.message);
+  assertEquals(acks.map((m) => [m.type, m.code, m.messageId]), [
+    ["ACK", 0, 700],
+    ["ACK", 0, 700],
+  ]);
+  // A NON response to a CON request, before any ACK, ends retransmission.
+  const nonAnswer = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+  );
+  await clock.tick(1);
+  const third = server.received.at(-1)!.message;
+  assertEquals(third.type, "CON");
+  server.transport.send(
+    raw({
+      type: "NON",
+      code: CoapCode.CONTENT,
+      messageId: 701,
+      token: third.token,
+    }),
+    client.localAddress,
+  );
+  assertEquals((await nonAnswer)!.value!.type, "NON");
+  const count = server.received.length;
+  await clock.tick(100_000);
+  assertEquals(server.received.length, count);
+  await client.close();
+  await server.transport.close();
+  await other.transport.close();
+});
