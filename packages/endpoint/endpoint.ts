@@ -16,7 +16,11 @@ import {
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption, CoapType } from "@microcoap/codec";
 import { DedupFilter } from "@microcoap/dedup";
-import { formatPeerAddress, systemClock } from "@microcoap/transport";
+import {
+  formatPeerAddress,
+  isMulticastAddress,
+  systemClock,
+} from "@microcoap/transport";
 import type {
   Clock,
   PeerAddress,
@@ -788,6 +792,7 @@ export class CoapEndpoint implements AsyncDisposable {
    * @throws {CoapClosedError} When the endpoint is closed first.
    * @throws {RangeError} When `init.code` is not a request code (0.01 to
    * 0.31) or the token is in use by another exchange with the peer.
+   * @throws {TypeError} When a CON request is for a multicast address.
    *
    * @example Usage
    * ```ts
@@ -817,6 +822,9 @@ export class CoapEndpoint implements AsyncDisposable {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const badCode = checkRequestCode("Cannot send request", init.code);
     if (badCode) return Promise.reject(badCode);
+    if ((options.confirmable ?? true) && isMulticastAddress(peer?.hostname)) {
+      return Promise.reject(multicastCon("Cannot send request", peer));
+    }
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
     let token: Uint8Array;
@@ -874,6 +882,7 @@ export class CoapEndpoint implements AsyncDisposable {
    * @throws {CoapResetError} When the peer resets a CON.
    * @throws {RangeError} When an Empty message (code 0) has a token, options
    * or payload.
+   * @throws {TypeError} When a CON message is for a multicast address.
    *
    * @example Usage
    * ```ts
@@ -913,6 +922,9 @@ export class CoapEndpoint implements AsyncDisposable {
           "Cannot send message: an Empty message (code 0.00) has no token, options or payload",
         ),
       );
+    }
+    if (init.type === "CON" && isMulticastAddress(peer?.hostname)) {
+      return Promise.reject(multicastCon("Cannot send message", peer));
     }
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
@@ -2089,6 +2101,16 @@ function suppressed(request: CoapMessage, code: number): boolean {
 function isRegistered(number: number): boolean {
   return optionInfo(number) !== undefined && number !== 9 && number !== 19 &&
     number !== 31;
+}
+
+// RFC 7252 §8.1: a message to a group MUST be NON (and the answers to a
+// group request match by token from any server: multicast()).
+function multicastCon(action: string, peer: PeerAddress): TypeError {
+  return new TypeError(
+    `${action}: ${
+      formatPeerAddress(peer)
+    } is a multicast address, and a CON cannot go to a group (use NON or multicast())`,
+  );
 }
 
 // A request code is class 0 and not 0.00 (Empty), RFC 7252 §12.1.1: any

@@ -1444,3 +1444,27 @@ Deno.test("message layer corners: NON reset only by its peer, empty NON/ACK/RST 
   await server.transport.close();
   await other.transport.close();
 });
+
+Deno.test("a CON request or message to a multicast address is a TypeError and is not sent (RFC 7252 §8.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const log: Sent[] = [];
+  const endpoint = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+  });
+  for (const hostname of ["224.0.1.187", "ff02::fd", "FF05::FD"]) {
+    const group = { hostname, port: 5683 };
+    await assertRejects(
+      () => endpoint.request(group, { code: CoapCode.GET }),
+      TypeError,
+      "multicast",
+    );
+    await assertRejects(
+      () => endpoint.send(group, { type: "CON", code: CoapCode.CONTENT }),
+      TypeError,
+      "multicast",
+    );
+  }
+  assertEquals(log.length, 0);
+  await endpoint.close();
+});
