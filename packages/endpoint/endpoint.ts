@@ -820,7 +820,7 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const badCode = checkRequestCode("Cannot send request", init.code);
+    const badCode = checkRequestCode("Cannot send request", init?.code);
     if (badCode) return Promise.reject(badCode);
     if ((options.confirmable ?? true) && isMulticastAddress(peer?.hostname)) {
       return Promise.reject(multicastCon("Cannot send request", peer));
@@ -912,7 +912,7 @@ export class CoapEndpoint implements AsyncDisposable {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (
-      init.code === CoapCode.EMPTY &&
+      init?.code === CoapCode.EMPTY &&
       ((init.token?.length ?? 0) > 0 || (init.options?.length ?? 0) > 0 ||
         (init.payload?.length ?? 0) > 0)
     ) {
@@ -923,7 +923,7 @@ export class CoapEndpoint implements AsyncDisposable {
         ),
       );
     }
-    if (init.type === "CON" && isMulticastAddress(peer?.hostname)) {
+    if (init?.type === "CON" && isMulticastAddress(peer?.hostname)) {
       return Promise.reject(multicastCon("Cannot send message", peer));
     }
     peer = canonicalPeer(peer);
@@ -1119,7 +1119,7 @@ export class CoapEndpoint implements AsyncDisposable {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const badCode = checkRequestCode(
       "Cannot send multicast request",
-      init.code,
+      init?.code,
     );
     if (badCode) return Promise.reject(badCode);
     if (typeof onResponse !== "function") {
