@@ -17,6 +17,7 @@ import {
   CoapEndpoint,
   CoapResetError,
   CoapTimeoutError,
+  maxTransmitWait,
 } from "./mod.ts";
 import type { CoapEndpointOptions, IncomingRequest } from "./mod.ts";
 import { tap } from "../../test_util/tap.ts";
@@ -1467,4 +1468,59 @@ Deno.test("a CON request or message to a multicast address is a TypeError and is
   }
   assertEquals(log.length, 0);
   await endpoint.close();
+});
+
+Deno.test("EXCHANGE_LIFETIME and NON_LIFETIME follow changed base parameters (RFC 7252 §4.8.2), and duplicates are recognised for exactly that long", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  let calls = 0;
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    ackTimeout: 1000,
+    ackRandomFactor: 2,
+    maxRetransmit: 2,
+    handler: () => {
+      calls++;
+      return { code: CoapCode.CONTENT };
+    },
+  });
+  // MAX_TRANSMIT_SPAN = 1000 * (2^2 - 1) * 2 = 6000; MAX_LATENCY = 100 s;
+  // PROCESSING_DELAY = ACK_TIMEOUT.
+  assertEquals(server.parameters.exchangeLifetime, 6000 + 200_000 + 1000);
+  assertEquals(server.parameters.nonLifetime, 6000 + 100_000);
+  assertEquals(maxTransmitWait(server.parameters), 1000 * (2 ** 3 - 1) * 2);
+  const peer = rawPeer(network);
+  const request = (type: "CON" | "NON", messageId: number) =>
+    peer.transport.send(
+      encode({
+        type,
+        code: CoapCode.GET,
+        messageId,
+        token: new Uint8Array([1]),
+        options: [],
+        payload: new Uint8Array(),
+      }),
+      server.localAddress,
+    );
+  request("CON", 1);
+  request("NON", 2);
+  await clock.tick(106_000 - 2);
+  request("NON", 2); // a duplicate within NON_LIFETIME: ignored
+  request("CON", 1); // within EXCHANGE_LIFETIME: the ACK is replayed
+  await clock.tick(1);
+  assertEquals(calls, 2);
+  assertEquals(peer.received.length, 3);
+  await clock.tick(2);
+  request("NON", 2); // NON_LIFETIME over: a new message
+  await clock.tick(207_000 - 106_001 - 2);
+  request("CON", 1);
+  await clock.tick(1);
+  assertEquals(calls, 3);
+  assertEquals(peer.received.length, 5);
+  await clock.tick(2);
+  request("CON", 1); // EXCHANGE_LIFETIME over: a new message
+  await clock.tick(1);
+  assertEquals(calls, 4);
+  await server.close();
+  await peer.transport.close();
 });
