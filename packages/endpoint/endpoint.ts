@@ -709,7 +709,16 @@ export class CoapEndpoint implements AsyncDisposable {
         `Cannot create endpoint: tokenLength is ${this.#tokenLength}, expected 1 to 8`,
       );
     }
-    this.#separateDelay = options.separateResponseDelay ?? 500;
+    const separateDelay: unknown = options.separateResponseDelay ?? 500;
+    if (
+      typeof separateDelay !== "number" ||
+      !(separateDelay >= 0 && separateDelay < Infinity)
+    ) {
+      throw new RangeError(
+        `Cannot create endpoint: separateResponseDelay is ${separateDelay}, expected a finite number of at least 0`,
+      );
+    }
+    this.#separateDelay = separateDelay;
     this.#maxPending = positive(
       "maxPendingRequests",
       options.maxPendingRequests ?? 1024,

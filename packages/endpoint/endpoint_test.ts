@@ -1524,3 +1524,16 @@ Deno.test("EXCHANGE_LIFETIME and NON_LIFETIME follow changed base parameters (RF
   await server.close();
   await peer.transport.close();
 });
+
+Deno.test("separateResponseDelay must be a finite number of at least 0", () => {
+  const network = new MemoryNetwork();
+  for (const value of [-1, NaN, Infinity, "500" as unknown as number]) {
+    assertThrows(
+      () => new CoapEndpoint(network.bind(), { separateResponseDelay: value }),
+      RangeError,
+      "separateResponseDelay",
+    );
+  }
+  // 0 acknowledges every request that a handler answers asynchronously at once.
+  new CoapEndpoint(network.bind(), { separateResponseDelay: 0 }).close();
+});
