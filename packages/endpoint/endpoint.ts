@@ -16,7 +16,11 @@ import {
 } from "@microcoap/codec";
 import type { CoapMessage, CoapOption, CoapType } from "@microcoap/codec";
 import { DedupFilter } from "@microcoap/dedup";
-import { formatPeerAddress, systemClock } from "@microcoap/transport";
+import {
+  formatPeerAddress,
+  isMulticastAddress,
+  systemClock,
+} from "@microcoap/transport";
 import type {
   Clock,
   PeerAddress,
@@ -517,7 +521,8 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
   handler?: RequestHandler;
   /**
    * How long a handler may take before the request is acknowledged with an
-   * empty ACK and the response follows as a separate CON, in ms.
+   * empty ACK and the response follows as a separate CON, in ms. A
+   * retransmission of the request gets that ACK at once.
    *
    * @default {500}
    */
@@ -543,7 +548,8 @@ export interface CoapEndpointOptions extends Partial<TransmissionParameters> {
    */
   maxDedupEntries?: number;
   /**
-   * The most peers whose message ID sequences are remembered.
+   * The most peers whose message ID sequences are remembered; past it, the
+   * least recently used is forgotten and starts again at a random ID.
    *
    * @default {10000}
    */
@@ -667,6 +673,9 @@ export class CoapEndpoint implements AsyncDisposable {
   #transmissions = new Map<string, Transmission>();
   #exchanges = new Map<string, Exchange>();
   #nonResets = new Map<string, { at: number; onReset: () => void }>();
+  // CON requests whose handler runs and whose empty ACK has not gone yet,
+  // by peer key + "#" + message ID: sends that ACK now.
+  #earlyAcks = new Map<string, () => void>();
   #slots = new Map<string, Slots>();
   #pending = 0;
   #closed = false;
@@ -700,7 +709,16 @@ export class CoapEndpoint implements AsyncDisposable {
         `Cannot create endpoint: tokenLength is ${this.#tokenLength}, expected 1 to 8`,
       );
     }
-    this.#separateDelay = options.separateResponseDelay ?? 500;
+    const separateDelay: unknown = options.separateResponseDelay ?? 500;
+    if (
+      typeof separateDelay !== "number" ||
+      !(separateDelay >= 0 && separateDelay < Infinity)
+    ) {
+      throw new RangeError(
+        `Cannot create endpoint: separateResponseDelay is ${separateDelay}, expected a finite number of at least 0`,
+      );
+    }
+    this.#separateDelay = separateDelay;
     this.#maxPending = positive(
       "maxPendingRequests",
       options.maxPendingRequests ?? 1024,
@@ -781,6 +799,9 @@ export class CoapEndpoint implements AsyncDisposable {
    * @throws {CoapTimeoutError} When no acknowledgement or response arrives in time.
    * @throws {CoapResetError} When the peer resets the request.
    * @throws {CoapClosedError} When the endpoint is closed first.
+   * @throws {RangeError} When `init.code` is not a request code (0.01 to
+   * 0.31) or the token is in use by another exchange with the peer.
+   * @throws {TypeError} When a CON request is for a multicast address.
    *
    * @example Usage
    * ```ts
@@ -808,9 +829,19 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const badCode = checkRequestCode("Cannot send request", init?.code);
+    if (badCode) return Promise.reject(badCode);
+    if ((options.confirmable ?? true) && isMulticastAddress(peer?.hostname)) {
+      return Promise.reject(multicastCon("Cannot send request", peer));
+    }
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
-    const token = options.token ?? this.#newToken(key);
+    let token: Uint8Array;
+    try {
+      token = options.token ?? this.#newToken(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const exchangeKey = key + "|" + tokenKey(token);
     if (this.#exchanges.has(exchangeKey)) {
       return Promise.reject(
@@ -858,6 +889,9 @@ export class CoapEndpoint implements AsyncDisposable {
    * @returns For CON, the ACK (empty or piggybacked) once it arrives; for NON, `undefined` once sent.
    * @throws {CoapTimeoutError} When a CON is never acknowledged.
    * @throws {CoapResetError} When the peer resets a CON.
+   * @throws {RangeError} When an Empty message (code 0) has a token, options
+   * or payload.
+   * @throws {TypeError} When a CON message is for a multicast address.
    *
    * @example Usage
    * ```ts
@@ -886,6 +920,21 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (
+      init?.code === CoapCode.EMPTY &&
+      ((init.token?.length ?? 0) > 0 || (init.options?.length ?? 0) > 0 ||
+        (init.payload?.length ?? 0) > 0)
+    ) {
+      // A peer drops it as a message format error (§4.1).
+      return Promise.reject(
+        new RangeError(
+          "Cannot send message: an Empty message (code 0.00) has no token, options or payload",
+        ),
+      );
+    }
+    if (init?.type === "CON" && isMulticastAddress(peer?.hostname)) {
+      return Promise.reject(multicastCon("Cannot send message", peer));
+    }
     peer = canonicalPeer(peer);
     const key = peerKey(peer);
     let message: CoapMessage;
@@ -1037,7 +1086,7 @@ export class CoapEndpoint implements AsyncDisposable {
    * @returns A promise that resolves when the timeout ends the collection.
    * @throws {CoapClosedError} When the endpoint is closed first.
    * @throws {RangeError} When the token is in use by another multicast
-   * request or `timeout` is negative.
+   * request, `timeout` is negative or `init.code` is not a request code.
    *
    * @example Usage
    * ```ts
@@ -1077,6 +1126,11 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const { signal, onResponse } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const badCode = checkRequestCode(
+      "Cannot send multicast request",
+      init?.code,
+    );
+    if (badCode) return Promise.reject(badCode);
     if (typeof onResponse !== "function") {
       return Promise.reject(
         new TypeError("Cannot send multicast request: onResponse is required"),
@@ -1093,9 +1147,19 @@ export class CoapEndpoint implements AsyncDisposable {
     }
     const key = peerKey(group);
     let token = options.token;
-    while (token === undefined) {
-      const fresh = this.#newToken(key);
-      if (!this.#groupExchanges.has(tokenKey(fresh))) token = fresh;
+    if (token === undefined) {
+      const groups = this.#groupExchanges;
+      const exchanges = this.#exchanges;
+      try {
+        token = this.#freeToken(
+          groups.size + exchanges.size,
+          (fresh) =>
+            groups.has(tokenKey(fresh)) ||
+            exchanges.has(key + "|" + tokenKey(fresh)),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     const tokenId = tokenKey(token);
     if (this.#groupExchanges.has(tokenId)) {
@@ -1144,6 +1208,8 @@ export class CoapEndpoint implements AsyncDisposable {
    *
    * @param peer The peer the token is for.
    * @returns The token.
+   * @throws {RangeError} When every token of `tokenLength` bytes is in use
+   * with that peer.
    *
    * @example Usage
    * ```ts
@@ -1194,6 +1260,7 @@ export class CoapEndpoint implements AsyncDisposable {
     for (const slots of this.#slots.values()) slots.queue.length = 0;
     this.#slots.clear();
     this.#nonResets.clear();
+    this.#earlyAcks.clear();
     this.#dedup.clear();
     await this.#transport.close();
   }
@@ -1227,6 +1294,10 @@ export class CoapEndpoint implements AsyncDisposable {
         if (oldest !== undefined) this.#messageIds.delete(oldest);
       }
       next = Math.floor(this.#random() * 0x10000) & 0xffff;
+    } else {
+      // Re-inserted below, so the map stays in least-recently-used order and
+      // eviction forgets an idle peer's sequence, not a busy one's (§4.4).
+      this.#messageIds.delete(key);
     }
     // Skip IDs still in flight to this peer (possible only after 65536 sends).
     for (
@@ -1241,10 +1312,32 @@ export class CoapEndpoint implements AsyncDisposable {
   }
 
   #newToken(key: string): Uint8Array {
-    for (;;) {
-      const token = this.#randomBytes(this.#tokenLength);
-      if (!this.#exchanges.has(key + "|" + tokenKey(token))) return token;
+    const exchanges = this.#exchanges;
+    return this.#freeToken(
+      exchanges.size,
+      (token) => exchanges.has(key + "|" + tokenKey(token)),
+    );
+  }
+
+  // A random token, or else the next one not in use counting up from it
+  // (big-endian): of `used` + 1 consecutive tokens one is free unless there
+  // are fewer tokens than that. Drawing again until one is free looped
+  // forever on a full token space or a repeating random source.
+  #freeToken(
+    used: number,
+    inUse: (token: Uint8Array) => boolean,
+  ): Uint8Array {
+    const token = this.#randomBytes(this.#tokenLength).slice();
+    for (let tries = 0; tries <= used; tries++) {
+      if (!inUse(token)) return token;
+      for (let i = token.length - 1; i >= 0; i--) {
+        token[i] = (token[i]! + 1) & 0xff;
+        if (token[i] !== 0) break;
+      }
     }
+    throw new RangeError(
+      `Cannot choose a token: all ${token.length}-byte tokens are in use`,
+    );
   }
 
   #transmit(
@@ -1686,7 +1779,15 @@ export class CoapEndpoint implements AsyncDisposable {
     );
     if (seen.status === "new") return true;
     if (seen.status === "replay") this.#sendBytes(seen.reply, from, undefined);
-    else this.#ignore(from, message);
+    else {
+      // A retransmitted CON request while its handler runs: the client's ACK
+      // timer has run out, so the empty ACK goes now (§4.5, §5.2.2).
+      const early = seen.status === "pending" && confirmable
+        ? this.#earlyAcks.get(key + "#" + message.messageId)
+        : undefined;
+      if (early !== undefined) early();
+      else this.#ignore(from, message);
+    }
     return false;
   }
 
@@ -1773,19 +1874,29 @@ export class CoapEndpoint implements AsyncDisposable {
     this.#pending++;
     let settled = false;
     let separate = false;
+    const ackKey = key + "#" + message.messageId;
+    const sendAck = () => {
+      if (ackTimer !== undefined) this.#clock.clearTimeout(ackTimer);
+      if (this.#earlyAcks.get(ackKey) === sendAck) {
+        this.#earlyAcks.delete(ackKey);
+      }
+      if (settled || this.#closed || separate) return;
+      separate = true;
+      const ack = this.#sendEmpty("ACK", message.messageId, from);
+      this.#dedup.setReply(key, message.messageId, ack);
+    };
     const ackTimer = confirmable
-      ? this.#clock.setTimeout(() => {
-        if (settled || this.#closed) return;
-        separate = true;
-        const ack = this.#sendEmpty("ACK", message.messageId, from);
-        this.#dedup.setReply(key, message.messageId, ack);
-      }, this.#separateDelay)
+      ? this.#clock.setTimeout(sendAck, this.#separateDelay)
       : undefined;
+    if (confirmable) this.#earlyAcks.set(ackKey, sendAck);
     const settle = (response: ResponseInit | undefined, error?: unknown) => {
       if (settled) return;
       settled = true;
       this.#pending--;
       if (ackTimer !== undefined) this.#clock.clearTimeout(ackTimer);
+      if (this.#earlyAcks.get(ackKey) === sendAck) {
+        this.#earlyAcks.delete(ackKey);
+      }
       this.#clock.clearTimeout(deadline);
       if (error !== undefined) {
         this.#logger?.({ kind: "handler-error", peer: from, message, error });
@@ -1891,9 +2002,20 @@ export class CoapEndpoint implements AsyncDisposable {
     let message: CoapMessage;
     let bytes: Uint8Array;
     try {
+      const code = response.code;
+      if (
+        !Number.isInteger(code) || code < 0x40 || code > 0xbf ||
+        code >>> 5 === 3
+      ) {
+        // A request code in an ACK is ignored (§4.2), 0.00 with a token is a
+        // malformed Empty message, 3.xx is reserved (§12.1.2).
+        throw new RangeError(
+          `Cannot answer request: code is ${code}, expected a 2.xx, 4.xx or 5.xx response code`,
+        );
+      }
       message = {
         type: piggybacked ? "ACK" : separate ? "CON" : "NON",
-        code: response.code,
+        code,
         messageId: piggybacked ? request.messageId : this.#nextMessageId(key),
         token: request.token,
         options: response.options ?? [],
@@ -1988,6 +2110,29 @@ function suppressed(request: CoapMessage, code: number): boolean {
 function isRegistered(number: number): boolean {
   return optionInfo(number) !== undefined && number !== 9 && number !== 19 &&
     number !== 31;
+}
+
+// RFC 7252 §8.1: a message to a group MUST be NON (and the answers to a
+// group request match by token from any server: multicast()).
+function multicastCon(action: string, peer: PeerAddress): TypeError {
+  return new TypeError(
+    `${action}: ${
+      formatPeerAddress(peer)
+    } is a multicast address, and a CON cannot go to a group (use NON or multicast())`,
+  );
+}
+
+// A request code is class 0 and not 0.00 (Empty), RFC 7252 §12.1.1: any
+// other in a request is a response or a format error to the peer.
+function checkRequestCode(
+  action: string,
+  code: number,
+): RangeError | undefined {
+  return Number.isInteger(code) && code >= 1 && code <= 31
+    ? undefined
+    : new RangeError(
+      `${action}: code is ${code}, expected a request code (0.01 to 0.31)`,
+    );
 }
 
 function positive(name: string, value: number): number {

@@ -17,6 +17,7 @@ import {
   CoapEndpoint,
   CoapResetError,
   CoapTimeoutError,
+  maxTransmitWait,
 } from "./mod.ts";
 import type { CoapEndpointOptions, IncomingRequest } from "./mod.ts";
 import { tap } from "../../test_util/tap.ts";
@@ -1137,4 +1138,402 @@ Deno.test("elective options of the wrong length, and repeats of non-repeatable o
   );
   await server.close();
   await peer.transport.close();
+});
+
+Deno.test("a retransmitted CON request whose handler is still running gets the empty ACK at once, and later copies get it again (RFC 7252 §4.5, §5.2.2)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  let calls = 0;
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    separateResponseDelay: 5000,
+    handler: () => {
+      calls++;
+      return new Promise((resolve) =>
+        clock.setTimeout(() => resolve({ code: CoapCode.CONTENT }), 10_000)
+      );
+    },
+  });
+  const peer = rawPeer(network);
+  const request = encode({
+    type: "CON",
+    code: CoapCode.GET,
+    messageId: 0x1234,
+    token: new Uint8Array([7]),
+    options: [],
+    payload: new Uint8Array(),
+  });
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(2000);
+  assertEquals(peer.received.length, 0);
+  // The client's first retransmission: its ACK is overdue, so send it now
+  // instead of ignoring the copy until separateResponseDelay.
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(1);
+  assertEquals(peer.received.map((r) => [r.message.type, r.message.code]), [
+    ["ACK", 0],
+  ]);
+  assertEquals(peer.received[0]!.message.messageId, 0x1234);
+  // No second ACK when separateResponseDelay passes; a later copy gets it again.
+  await clock.tick(4000);
+  assertEquals(peer.received.length, 1);
+  peer.transport.send(request, server.localAddress);
+  await clock.tick(1);
+  assertEquals(peer.received.length, 2);
+  assertEquals(peer.received[1]!.bytes, peer.received[0]!.bytes);
+  // The response comes separately, as CON, with the request's token.
+  await clock.tick(4000);
+  const response = peer.received[2]!.message;
+  assertEquals([response.type, response.code], ["CON", CoapCode.CONTENT]);
+  assertEquals(response.token, new Uint8Array([7]));
+  assertEquals(calls, 1);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("past maxPeers the least recently used peer's message ID sequence is forgotten, not a busy one's (RFC 7252 §4.4)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const busy = rawPeer(network);
+  const idle = rawPeer(network);
+  const third = rawPeer(network);
+  const endpoint = new CoapEndpoint(network.bind(), {
+    clock,
+    random: () => 0,
+    maxPeers: 2,
+  });
+  const ids = (peer: ReturnType<typeof rawPeer>) =>
+    peer.received.map((r) => r.message.messageId);
+  const send = async (peer: ReturnType<typeof rawPeer>) => {
+    await endpoint.send(peer.address, { type: "NON", code: CoapCode.GET });
+    await clock.tick(1);
+  };
+  await send(busy); // busy: 0
+  await send(idle); // idle: 0
+  await send(busy); // busy: 1
+  await send(third); // forgets idle, the least recently used
+  await send(busy);
+  // Restarting busy's sequence (at random() = 0) would reuse ID 0 within
+  // EXCHANGE_LIFETIME, so the peer would take the message as a duplicate.
+  assertEquals(ids(busy), [0, 1, 2]);
+  await endpoint.close();
+  for (const peer of [busy, idle, third]) await peer.transport.close();
+});
+
+Deno.test("a handler's answer with a code that is not a 2.xx, 4.xx or 5.xx response gets 5.00 instead (RFC 7252 §4.2, §5.2, §12.1)", async () => {
+  // 0.00 with the request's token is a malformed Empty message, 0.01 in an
+  // ACK is ignored by the client (§4.2), 3.xx, 6.xx and 7.xx are reserved.
+  for (const code of [0, CoapCode.GET, 0x60, 0xc0, 0xe0]) {
+    for (const type of ["CON", "NON"] as const) {
+      const clock = new FakeClock();
+      const network = new MemoryNetwork({ clock });
+      const errors: unknown[] = [];
+      const server = new CoapEndpoint(network.bind(), {
+        clock,
+        handler: () => ({ code }),
+        logger: (event) => {
+          if (event.kind === "handler-error") errors.push(event.error);
+        },
+      });
+      const peer = network.bind();
+      const got: Uint8Array[] = [];
+      peer.listen({ onDatagram: (data) => got.push(data.slice()) });
+      peer.send(
+        encode({
+          type,
+          code: CoapCode.GET,
+          messageId: 5,
+          token: new Uint8Array([1]),
+          options: [],
+          payload: new Uint8Array(),
+        }),
+        server.localAddress,
+      );
+      await clock.tick(10);
+      assertEquals(got.length, 1);
+      const answer = decode(got[0]!);
+      assertEquals(answer.type, type === "CON" ? "ACK" : "NON");
+      assertEquals(answer.code, CoapCode.INTERNAL_SERVER_ERROR);
+      assertEquals(answer.token, new Uint8Array([1]));
+      assertEquals(errors.length, 1);
+      assertInstanceOf(errors[0], RangeError);
+      await server.close();
+      await peer.close();
+    }
+  }
+});
+
+Deno.test("request() and multicast() take only request codes, send() no Empty message with a token, options or payload; nothing malformed goes out (RFC 7252 §4.1, §12.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const peer = rawPeer(network);
+  const endpoint = new CoapEndpoint(network.bind(), { clock });
+  for (const code of [0, CoapCode.CONTENT, 0x20, 0xe0, 256, 1.5]) {
+    await assertRejects(
+      () => endpoint.request(peer.address, { code }),
+      RangeError,
+      "expected a request code",
+    );
+    await assertRejects(
+      () =>
+        endpoint.multicast({ hostname: "224.0.1.187", port: 5683 }, { code }, {
+          onResponse: () => {},
+        }),
+      RangeError,
+      "expected a request code",
+    );
+  }
+  for (
+    const init of [
+      { token: new Uint8Array([1]) },
+      { payload: new Uint8Array([1]) },
+      { options: [{ number: 11, value: new Uint8Array([0x61]) }] },
+    ]
+  ) {
+    await assertRejects(
+      () => endpoint.send(peer.address, { type: "CON", code: 0, ...init }),
+      RangeError,
+      "an Empty message",
+    );
+  }
+  await clock.tick(10);
+  assertEquals(peer.received.length, 0);
+  await endpoint.close();
+  await peer.transport.close();
+});
+
+Deno.test("tokens stay unique per peer even when random draws repeat, and running out of them is a RangeError, not a hang (RFC 7252 §5.3.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const peer = rawPeer(network);
+  const other = rawPeer(network);
+  // A generator that always draws the same bytes: each token must still be
+  // one no open exchange with that peer uses.
+  const endpoint = new CoapEndpoint(network.bind(), {
+    clock,
+    tokenLength: 1,
+    randomBytes: (length) => new Uint8Array(length).fill(0xff),
+  });
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < 256; i++) {
+    pending.push(
+      endpoint.request(peer.address, { code: CoapCode.GET }).catch(() => {}),
+    );
+  }
+  await clock.tick(1);
+  assertEquals(peer.received[0]!.message.token, new Uint8Array([0xff]));
+  // All 256 one-byte tokens are taken with this peer, none with the other.
+  await assertRejects(
+    () => endpoint.request(peer.address, { code: CoapCode.GET }),
+    RangeError,
+    "token",
+  );
+  assertThrows(() => endpoint.newToken(peer.address), RangeError, "token");
+  assertEquals(endpoint.newToken(other.address), new Uint8Array([0xff]));
+  // Multicast requests, matched by token alone, get distinct ones too.
+  const group = { hostname: "224.0.1.187", port: 5683 };
+  const groupTokens: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    pending.push(
+      endpoint.multicast(group, { code: CoapCode.GET }, {
+        onResponse: () => {},
+        onSent: (message) => groupTokens.push(String(message.token)),
+        timeout: 1000,
+      }).catch(() => {}),
+    );
+  }
+  assertEquals(new Set(groupTokens).size, 3);
+  await endpoint.close();
+  await Promise.all(pending);
+  await peer.transport.close();
+  await other.transport.close();
+});
+
+Deno.test("message layer corners: NON reset only by its peer, empty NON/ACK/RST ignored, CON response to NON and NON response to CON accepted (RFC 7252 §4.2, §4.3, §5.2.3)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const server = rawPeer(network);
+  const other = rawPeer(network);
+  const log: Sent[] = [];
+  const client = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+    random: () => 0,
+  });
+  const raw = (m: Partial<CoapMessage>) =>
+    encode({
+      type: "CON",
+      code: 0,
+      messageId: 1,
+      token: new Uint8Array(0),
+      options: [],
+      payload: new Uint8Array(0),
+      ...m,
+    });
+  // A NON request: a RST from another peer is ignored, one from the server
+  // ends it with CoapResetError.
+  let reset: unknown = "pending";
+  client.request(server.address, { code: CoapCode.GET }, {
+    confirmable: false,
+  }).then((value) => reset = value, (error) => reset = error);
+  await clock.tick(1);
+  const non = server.received[0]!.message;
+  assertEquals(non.type, "NON");
+  other.transport.send(
+    raw({ type: "RST", messageId: non.messageId }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertEquals(reset, "pending");
+  server.transport.send(
+    raw({ type: "RST", messageId: non.messageId }),
+    client.localAddress,
+  );
+  await clock.tick(1);
+  assertInstanceOf(reset, CoapResetError);
+  // Empty NON, ACK and RST for unknown message IDs: no answer.
+  const sentBefore = log.length;
+  for (const type of ["NON", "ACK", "RST"] as const) {
+    server.transport.send(raw({ type, messageId: 999 }), client.localAddress);
+  }
+  await clock.tick(1);
+  assertEquals(log.length, sentBefore);
+  // A CON response to a NON request is accepted and ACKed, a copy ACKed again.
+  const con = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }, {
+      confirmable: false,
+    }),
+  );
+  await clock.tick(1);
+  const second = server.received.at(-1)!.message;
+  const response = raw({
+    type: "CON",
+    code: CoapCode.CONTENT,
+    messageId: 700,
+    token: second.token,
+  });
+  server.transport.send(response, client.localAddress);
+  server.transport.send(response, client.localAddress);
+  assertEquals((await con)!.value!.type, "CON");
+  const acks = server.received.slice(-2).map((r) => r.message);
+  assertEquals(acks.map((m) => [m.type, m.code, m.messageId]), [
+    ["ACK", 0, 700],
+    ["ACK", 0, 700],
+  ]);
+  // A NON response to a CON request, before any ACK, ends retransmission.
+  const nonAnswer = settle(
+    clock,
+    client.request(server.address, { code: CoapCode.GET }),
+  );
+  await clock.tick(1);
+  const third = server.received.at(-1)!.message;
+  assertEquals(third.type, "CON");
+  server.transport.send(
+    raw({
+      type: "NON",
+      code: CoapCode.CONTENT,
+      messageId: 701,
+      token: third.token,
+    }),
+    client.localAddress,
+  );
+  assertEquals((await nonAnswer)!.value!.type, "NON");
+  const count = server.received.length;
+  await clock.tick(100_000);
+  assertEquals(server.received.length, count);
+  await client.close();
+  await server.transport.close();
+  await other.transport.close();
+});
+
+Deno.test("a CON request or message to a multicast address is a TypeError and is not sent (RFC 7252 §8.1)", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  const log: Sent[] = [];
+  const endpoint = new CoapEndpoint(tap(network.bind(), clock, log), {
+    clock,
+  });
+  for (const hostname of ["224.0.1.187", "ff02::fd", "FF05::FD"]) {
+    const group = { hostname, port: 5683 };
+    await assertRejects(
+      () => endpoint.request(group, { code: CoapCode.GET }),
+      TypeError,
+      "multicast",
+    );
+    await assertRejects(
+      () => endpoint.send(group, { type: "CON", code: CoapCode.CONTENT }),
+      TypeError,
+      "multicast",
+    );
+  }
+  assertEquals(log.length, 0);
+  await endpoint.close();
+});
+
+Deno.test("EXCHANGE_LIFETIME and NON_LIFETIME follow changed base parameters (RFC 7252 §4.8.2), and duplicates are recognised for exactly that long", async () => {
+  const clock = new FakeClock();
+  const network = new MemoryNetwork({ clock });
+  let calls = 0;
+  const server = new CoapEndpoint(network.bind(), {
+    clock,
+    ackTimeout: 1000,
+    ackRandomFactor: 2,
+    maxRetransmit: 2,
+    handler: () => {
+      calls++;
+      return { code: CoapCode.CONTENT };
+    },
+  });
+  // MAX_TRANSMIT_SPAN = 1000 * (2^2 - 1) * 2 = 6000; MAX_LATENCY = 100 s;
+  // PROCESSING_DELAY = ACK_TIMEOUT.
+  assertEquals(server.parameters.exchangeLifetime, 6000 + 200_000 + 1000);
+  assertEquals(server.parameters.nonLifetime, 6000 + 100_000);
+  assertEquals(maxTransmitWait(server.parameters), 1000 * (2 ** 3 - 1) * 2);
+  const peer = rawPeer(network);
+  const request = (type: "CON" | "NON", messageId: number) =>
+    peer.transport.send(
+      encode({
+        type,
+        code: CoapCode.GET,
+        messageId,
+        token: new Uint8Array([1]),
+        options: [],
+        payload: new Uint8Array(),
+      }),
+      server.localAddress,
+    );
+  request("CON", 1);
+  request("NON", 2);
+  await clock.tick(106_000 - 2);
+  request("NON", 2); // a duplicate within NON_LIFETIME: ignored
+  request("CON", 1); // within EXCHANGE_LIFETIME: the ACK is replayed
+  await clock.tick(1);
+  assertEquals(calls, 2);
+  assertEquals(peer.received.length, 3);
+  await clock.tick(2);
+  request("NON", 2); // NON_LIFETIME over: a new message
+  await clock.tick(207_000 - 106_001 - 2);
+  request("CON", 1);
+  await clock.tick(1);
+  assertEquals(calls, 3);
+  assertEquals(peer.received.length, 5);
+  await clock.tick(2);
+  request("CON", 1); // EXCHANGE_LIFETIME over: a new message
+  await clock.tick(1);
+  assertEquals(calls, 4);
+  await server.close();
+  await peer.transport.close();
+});
+
+Deno.test("separateResponseDelay must be a finite number of at least 0", () => {
+  const network = new MemoryNetwork();
+  for (const value of [-1, NaN, Infinity, "500" as unknown as number]) {
+    assertThrows(
+      () => new CoapEndpoint(network.bind(), { separateResponseDelay: value }),
+      RangeError,
+      "separateResponseDelay",
+    );
+  }
+  // 0 acknowledges every request that a handler answers asynchronously at once.
+  new CoapEndpoint(network.bind(), { separateResponseDelay: 0 }).close();
 });
