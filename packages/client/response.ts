@@ -13,8 +13,8 @@ import {
   decodeString,
   decodeUint,
   formatCode,
-  getOption,
   getOptions,
+  optionInfo,
   payloadJson,
   payloadText,
 } from "@microcoap/codec";
@@ -229,7 +229,7 @@ export class CoapResponse {
    * @returns The entity tag.
    */
   get etag(): Uint8Array | undefined {
-    return getOption(this.#message, CoapOptionNumber.ETAG);
+    return this.#values(CoapOptionNumber.ETAG)[0];
   }
 
   /**
@@ -238,9 +238,7 @@ export class CoapResponse {
    * @returns The segments; empty when there are none.
    */
   get locationPath(): string[] {
-    return getOptions(this.#message, CoapOptionNumber.LOCATION_PATH).map(
-      decodeString,
-    );
+    return this.#values(CoapOptionNumber.LOCATION_PATH).map(decodeString);
   }
 
   /**
@@ -249,9 +247,7 @@ export class CoapResponse {
    * @returns The arguments; empty when there are none.
    */
   get locationQuery(): string[] {
-    return getOptions(this.#message, CoapOptionNumber.LOCATION_QUERY).map(
-      decodeString,
-    );
+    return this.#values(CoapOptionNumber.LOCATION_QUERY).map(decodeString);
   }
 
   /**
@@ -261,7 +257,7 @@ export class CoapResponse {
    * @returns The 24-bit sequence number.
    */
   get observe(): number | undefined {
-    const value = getOption(this.#message, CoapOptionNumber.OBSERVE);
+    const value = this.#values(CoapOptionNumber.OBSERVE)[0];
     if (value === undefined) return undefined;
     try {
       return decodeObserve(value);
@@ -287,7 +283,7 @@ export class CoapResponse {
    * @returns The block number, more flag and size exponent.
    */
   get block2(): BlockValue | undefined {
-    const value = getOption(this.#message, CoapOptionNumber.BLOCK2);
+    const value = this.#values(CoapOptionNumber.BLOCK2)[0];
     if (value === undefined) return undefined;
     try {
       return decodeBlock(value);
@@ -340,8 +336,20 @@ export class CoapResponse {
   }
 
   #uint(number: number): number | undefined {
-    const value = getOption(this.#message, number);
+    const value = this.#values(number)[0];
     if (value === undefined || value.length > 4) return undefined;
     return decodeUint(value);
+  }
+
+  // An option whose length is outside its range is treated as unrecognised
+  // (RFC 7252 §5.4.3); these getters read elective ones, so it is ignored.
+  #values(number: number): Uint8Array[] {
+    const info = optionInfo(number);
+    const values = getOptions(this.#message, number);
+    return info === undefined
+      ? values
+      : values.filter((value) =>
+        value.length >= info.minLength && value.length <= info.maxLength
+      );
   }
 }

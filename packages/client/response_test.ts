@@ -71,3 +71,29 @@ Deno.test("CoapResponse uses a reassembled payload over the message's own", () =
   );
   assertEquals(reassembled.text(), "whole");
 });
+
+Deno.test("CoapResponse getters ignore options whose length is out of their range (RFC 7252 §5.4.3)", () => {
+  // Content-Format is 0-2 bytes, ETag 1-8, Location-* 0-255: a value of
+  // another length is treated as an unrecognised elective option.
+  const bad = response([
+    { number: CoapOptionNumber.ETAG, value: new Uint8Array(9) },
+    { number: CoapOptionNumber.LOCATION_PATH, value: new Uint8Array(256) },
+    { number: CoapOptionNumber.LOCATION_PATH, value: new Uint8Array([0x61]) },
+    { number: CoapOptionNumber.CONTENT_FORMAT, value: new Uint8Array(3) },
+    { number: CoapOptionNumber.LOCATION_QUERY, value: new Uint8Array(256) },
+  ]);
+  assertEquals(bad.contentFormat, undefined);
+  assertEquals(bad.etag, undefined);
+  assertEquals(bad.locationPath, ["a"]);
+  assertEquals(bad.locationQuery, []);
+  const empty = response([
+    { number: CoapOptionNumber.ETAG, value: new Uint8Array(0) },
+    { number: CoapOptionNumber.CONTENT_FORMAT, value: new Uint8Array([1, 0]) },
+  ]);
+  assertEquals(empty.etag, undefined);
+  assertEquals(empty.contentFormat, 256);
+  const good = response([
+    { number: CoapOptionNumber.ETAG, value: new Uint8Array(8).fill(1) },
+  ]);
+  assertEquals(good.etag, new Uint8Array(8).fill(1));
+});
