@@ -7,7 +7,7 @@ import { bindUdp, isMulticastAddress } from "@microcoap/transport";
 import type { PeerAddress, UdpTransport } from "@microcoap/transport";
 import { checkTimeout } from "./_abort.ts";
 import { completeBlock2, continuationTemplate } from "./_blockwise.ts";
-import { buildRequest } from "./_request.ts";
+import { buildRequest, checkDestinationPort } from "./_request.ts";
 import { type Lookup, resolveHost } from "./_resolve.ts";
 import type {
   CoapClientMulticastOptions,
@@ -58,6 +58,7 @@ export async function* multicastResponses(
     }
   }
   const uri = parseUri(url);
+  checkDestinationPort(uri.port, "send multicast request");
   const signal = options.signal;
   signal?.throwIfAborted();
   const resolved = await resolveHost(uri.hostname, host.lookup);

@@ -243,3 +243,15 @@ export function checkBlockSize(size: number, what: string): number {
   }
   return size;
 }
+
+/**
+ * Checks the URL's port as a destination: port 0 is reserved (RFC 6335
+ * §6), a datagram to it is never answered.
+ */
+export function checkDestinationPort(port: number, what: string): void {
+  if (port === 0) {
+    throw new RangeError(
+      `Cannot ${what}: port 0 is not a destination port, expected 1 to 65535`,
+    );
+  }
+}

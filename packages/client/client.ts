@@ -40,6 +40,7 @@ import type { ObservationSettings, ObservationTarget } from "./_observation.ts";
 import {
   buildRequest,
   checkBlockSize,
+  checkDestinationPort,
   noResponseBits,
   suppressesAll,
 } from "./_request.ts";
@@ -1090,6 +1091,7 @@ export class CoapClient implements AsyncDisposable {
     if (this.#closed) {
       throw new CoapClosedError("Cannot send request: the client is closed");
     }
+    checkDestinationPort(uri.port, "send request");
     const resolved = await abortable(
       resolveHost(uri.hostname, this.#lookup),
       signal,

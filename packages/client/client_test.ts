@@ -305,6 +305,28 @@ Deno.test("request() rejects an unsupported scheme or a malformed URL with a Typ
   await t.close();
 });
 
+Deno.test("request(), send(), ping(), observe() and multicast() reject port 0 with a RangeError and send nothing", async () => {
+  // Port 0 is no destination (RFC 6335 §6): a datagram to it is never
+  // answered, so the request only timed out after MAX_TRANSMIT_WAIT.
+  const t = setup(echo);
+  const url = "coap://10.0.0.1:0/x";
+  for (
+    const attempt of [
+      (): Promise<unknown> => t.client.get(url),
+      () => t.client.send(url),
+      () => t.client.ping(url),
+      () => t.client.observe(url).next(),
+      () => t.client.multicast("coap://224.0.1.187:0/x").next(),
+    ]
+  ) {
+    const outcome = await settle(t.clock, attempt(), 1000);
+    assertInstanceOf(outcome.error, RangeError);
+    assertStringIncludes((outcome.error as Error).message, "port 0");
+  }
+  assertEquals(t.clientWire.length, 0);
+  await t.close();
+});
+
 Deno.test("request() accepts coap+udp URLs and URL objects", async () => {
   const t = setup(echo);
   await run(t.clock, t.client.get("coap+udp://10.0.0.1/a"));
