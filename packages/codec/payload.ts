@@ -74,7 +74,8 @@ const decoder = /* @__PURE__ */ new TextDecoder();
  * @param value The value.
  * @param contentFormat The caller's content format, if any.
  * @returns The bytes and the content format to send.
- * @throws {TypeError} When a value cannot be serialised as JSON, or would be
+ * @throws {TypeError} When a value cannot be serialised as JSON, is a typed
+ * array other than Uint8Array or a DataView, or would be
  * sent as JSON under a registered Content-Format that is not JSON (such as
  * 60, application/cbor).
  *
@@ -97,6 +98,12 @@ export function encodePayload(
   if (value instanceof Uint8Array) return { payload: value, contentFormat };
   if (value instanceof ArrayBuffer) {
     return { payload: new Uint8Array(value), contentFormat };
+  }
+  if (ArrayBuffer.isView(value)) {
+    // Its JSON is an object of numbered elements, not its bytes.
+    throw new TypeError(
+      `Cannot encode payload: a ${value.constructor.name} is not a payload; give a Uint8Array of its bytes`,
+    );
   }
   if (typeof value === "string") {
     return {

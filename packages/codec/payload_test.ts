@@ -82,3 +82,23 @@ Deno.test("encodePayload() rejects values that are not JSON-able", () => {
     "Cannot encode payload: undefined is not JSON-able",
   );
 });
+
+Deno.test("encodePayload() rejects a DataView or a typed array other than Uint8Array instead of sending its JSON", () => {
+  // JSON.stringify(new Uint16Array([1, 2])) is '{"0":1,"1":2}': binary data
+  // would go out as a JSON object under application/json.
+  for (
+    const value of [
+      new Uint16Array([1, 2]),
+      new Int8Array(2),
+      new Float32Array(1),
+      new DataView(new ArrayBuffer(2)),
+      new Uint8ClampedArray(2),
+    ]
+  ) {
+    assertThrows(
+      () => encodePayload(value as unknown as string),
+      TypeError,
+      `Cannot encode payload: a ${value.constructor.name} is not a payload`,
+    );
+  }
+});
