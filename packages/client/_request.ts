@@ -128,6 +128,16 @@ export function queryArguments(query: CoapQuery): string[] {
     for (const [key, value] of Object.entries(query)) {
       for (const item of Array.isArray(value) ? value : [value]) {
         if (item === undefined || item === false) continue;
+        if (
+          typeof item !== "string" && typeof item !== "number" &&
+          typeof item !== "boolean"
+        ) {
+          throw new TypeError(
+            `Cannot send request: query value of "${key}" is ${
+              item === null ? "null" : `a ${typeof item}`
+            }, expected a string, number or boolean`,
+          );
+        }
         out.push(item === true ? key : `${key}=${item}`);
       }
     }

@@ -113,6 +113,21 @@ Deno.test("request() sends the URL's path and query, then the query option, and 
   await t.close();
 });
 
+Deno.test("request() rejects a query record value that is not a string, number or boolean with a TypeError and sends nothing", async () => {
+  // null went as "a=null" and an object as "a=[object Object]".
+  const t = setup(echo);
+  for (const value of [null, {}, [null], [["x"]], Symbol("s"), 1n]) {
+    const query = { a: value } as unknown as Record<string, string>;
+    const error = await assertRejects(
+      () => t.client.get(`${SERVER_URL}/q`, { query }),
+      TypeError,
+    );
+    assertStringIncludes(error.message, 'query value of "a"');
+  }
+  assertEquals(t.clientWire.length, 0);
+  await t.close();
+});
+
 Deno.test("request() encodes string, JSON and byte payloads with the implied content format", async () => {
   const t = setup(echo);
   const url = `${SERVER_URL}/echo`;
