@@ -330,8 +330,10 @@ export type Invocation =
   | { readonly kind: "version" }
   | { readonly kind: "command"; readonly parsed: ParsedCommand };
 
-// `--file -` must mean stdin, but parseArgs does not take "-" as the value
-// of a long flag; glue such pairs into `--file=-`.
+// parseArgs takes neither "" nor anything starting with "-" as the value of a
+// flag, yet `--file -` means stdin and `--payload ""` or `-p -1` are
+// payloads; glue such pairs into `--flag=value`, unless the next argument is
+// itself one of our flags.
 function glueDashValues(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -340,16 +342,32 @@ function glueDashValues(args: readonly string[]): string[] {
       out.push(...args.slice(i));
       break;
     }
-    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const name = arg.startsWith("--")
+      ? arg.slice(2)
+      : /^-[a-zA-Z]$/.test(arg)
+      ? ALIASES[arg.slice(1)]
+      : undefined;
+    const next = args[i + 1];
     if (
       name !== undefined && STRING_FLAGS.includes(name as Flag) &&
-      args[i + 1] === "-"
+      next !== undefined && (next === "" || next.startsWith("-")) &&
+      !isOurFlag(next)
     ) {
-      out.push(`${arg}=-`);
+      out.push(`--${name}=${next}`);
       i++;
     } else out.push(arg);
   }
   return out;
+}
+
+function isOurFlag(arg: string): boolean {
+  if (arg === "--") return true;
+  if (arg.startsWith("--")) {
+    const name = arg.slice(2).replace(/=.*$/s, "");
+    return [...STRING_FLAGS, ...BOOLEAN_FLAGS].includes(name as Flag);
+  }
+  return /^-[a-zA-Z]+$/.test(arg) &&
+    [...arg.slice(1)].every((letter) => letter in ALIASES);
 }
 
 // What parseArgs gives for the flags above.

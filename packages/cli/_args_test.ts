@@ -62,6 +62,26 @@ Deno.test("parseCommandLine() takes - as the value of --file and --payload", () 
   assertEquals(parse("post", "coap://h/", "-p", "-").payload, "-");
 });
 
+Deno.test("parseCommandLine() takes an empty value and a value that starts with -", () => {
+  assertEquals(parse("post", "coap://h/", "--payload", "").payload, "");
+  assertEquals(parse("post", "coap://h/", "-p", "").payload, "");
+  assertEquals(parse("post", "coap://h/", "--payload", "-1").payload, "-1");
+  assertEquals(parse("post", "coap://h/", "-p", "-x y").payload, "-x y");
+  assertEquals(
+    parse("post", "coap://h/", "--content-format", "json", "-p", "-2.5")
+      .payload,
+    "-2.5",
+  );
+  assertThrows(
+    () => parseCommandLine(["get", "coap://h/", "--option", ""]),
+    UsageError,
+    "has no valid option number",
+  );
+  // A known flag after a flag that wants a value is still that flag.
+  const parsed = parse("post", "coap://h/", "--payload", "--json");
+  assertEquals([parsed.payload, parsed.json], ["", true]);
+});
+
 Deno.test("parseCommandLine() reads observe and serve flags with defaults", () => {
   const observe = parse(
     "observe",
