@@ -1,7 +1,8 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Command-line parsing for `microcoap`: the commands, their flags, help texts
 // and the checks of flag values. Everything here throws UsageError for bad
-// input; cli.ts turns that into exit code 2 and the command's help.
+// input; cli.ts turns that into exit code 2 and the command's help (or, for
+// a bad value, a pointer to it).
 import { parseArgs } from "@std/cli/parse-args";
 import { createOption, optionInfo, parseContentFormat } from "@microcoap/codec";
 import type { CoapMethod, CoapOption } from "@microcoap/codec";
@@ -10,14 +11,29 @@ import { isMulticastAddress } from "@microcoap/transport";
 /** A usage error: a message and the command whose help to print. */
 export class UsageError extends Error {
   readonly command: string | undefined;
-  /** Whether to print the command's help after the message. */
-  readonly showHelp: boolean;
+  /**
+   * What follows the message: the command's whole help (the command line is
+   * wrong: an unknown option, a missing URL), a one-line pointer to it (a
+   * value is wrong), or nothing (a file cannot be read).
+   */
+  readonly help: UsageHelp;
 
-  constructor(message: string, command?: string, showHelp = true) {
+  constructor(message: string, command?: string, help: UsageHelp = "full") {
     super(message);
     this.name = "UsageError";
     this.command = command;
-    this.showHelp = showHelp;
+    this.help = help;
+  }
+}
+
+/** What a {@linkcode UsageError} prints after its message. */
+export type UsageHelp = "full" | "hint" | "none";
+
+/** A bad value: the message and a pointer to the help. */
+export class ValueError extends UsageError {
+  constructor(message: string, command?: string) {
+    super(message, command, "hint");
+    this.name = "UsageError";
   }
 }
 
@@ -471,7 +487,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
     throw new UsageError("Give either --payload or --file, not both", name);
   }
   if (parsed.file === "") {
-    throw new UsageError("Option --file needs a path, or - for stdin", name);
+    throw new ValueError("Option --file needs a path, or - for stdin", name);
   }
   const result: {
     -readonly [K in keyof ParsedCommand]: ParsedCommand[K];
@@ -495,13 +511,13 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   };
   if (parsed.interface !== undefined) {
     if (parsed.interface === "") {
-      throw new UsageError("Option --interface needs an address", name);
+      throw new ValueError("Option --interface needs an address", name);
     }
     result.interface = parsed.interface;
   }
   for (const group of result.groups) {
     if (!isMulticastAddress(group)) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --group is "${group}", expected a multicast address such as 224.0.1.187`,
         name,
       );
@@ -531,7 +547,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   if (parsed["block-size"] !== undefined) {
     const size = integer(parsed["block-size"], "--block-size", 16, 1024, name);
     if ((size & (size - 1)) !== 0) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --block-size is ${size}, expected 16, 32, 64, 128, 256, 512 or 1024`,
         name,
       );
@@ -540,12 +556,12 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   }
   if (parsed.dir !== undefined) {
     if (parsed.dir === "") {
-      throw new UsageError("Option --dir needs a path", name);
+      throw new ValueError("Option --dir needs a path", name);
     }
     result.dir = parsed.dir;
   }
   if (parsed.hostname === "") {
-    throw new UsageError("Option --hostname needs an address", name);
+    throw new ValueError("Option --hostname needs an address", name);
   }
   return { kind: "command", parsed: result };
 }
@@ -559,7 +575,7 @@ function integer(
 ): number {
   const value = /^[0-9]+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected an integer from ${min} to ${max}`,
       command,
     );
@@ -571,7 +587,7 @@ function integer(
 function seconds(text: string, flag: string, command: string): number {
   const value = /^[0-9]*\.?[0-9]+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(value > 0 && value <= 2_000_000)) {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected a positive number of seconds`,
       command,
     );
@@ -583,7 +599,7 @@ function contentFormat(text: string, flag: string, command: string): number {
   try {
     return parseContentFormat(text);
   } catch {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected a media type (text, json, cbor, link-format, ...) or a number from 0 to 65535`,
       command,
     );
@@ -607,7 +623,7 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
     ? Number(key)
     : OPTION_NUMBERS.get(key.toLowerCase());
   if (number === undefined || number > 65535) {
-    throw new UsageError(
+    throw new ValueError(
       `Option --option "${text}" has no valid option number: expected NUM=VALUE with NUM from 0 to 65535 or a name such as Uri-Query`,
       command,
     );
@@ -624,7 +640,7 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
     value = bytes;
   } else if (format === "uint") {
     if (!/^[0-9]+$/.test(valueText) || Number(valueText) > 0xffffffff) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --option "${text}": option ${number} takes an unsigned integer or 0x-hex`,
         command,
       );
@@ -634,7 +650,7 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
   try {
     return createOption(number, value);
   } catch (error) {
-    throw new UsageError(
+    throw new ValueError(
       `Option --option "${text}": ${(error as Error).message}`,
       command,
     );

@@ -34,7 +34,13 @@ import {
 } from "@microcoap/transport";
 import type { ServerLogEvent } from "@microcoap/server";
 import { concat } from "@std/bytes/concat";
-import { helpText, parseCommandLine, UsageError, VERSION } from "./_args.ts";
+import {
+  helpText,
+  parseCommandLine,
+  UsageError,
+  ValueError,
+  VERSION,
+} from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
 import { describeMessage } from "./_log.ts";
 import { TransferProgress } from "./_progress.ts";
@@ -294,9 +300,14 @@ async function report(
   // Nobody reads any more: stop quietly, as `head` expects.
   if (error instanceof OutputClosedError) return ExitCode.OK;
   if (error instanceof UsageError) {
+    const topic = error.command ?? command;
     await output.err(
-      error.showHelp
-        ? `microcoap: ${error.message}\n\n${helpText(error.command ?? command)}`
+      error.help === "full"
+        ? `microcoap: ${error.message}\n\n${helpText(topic)}`
+        : error.help === "hint"
+        ? `microcoap: ${error.message}\nRun 'microcoap ${
+          topic === undefined ? "" : `${topic} `
+        }--help' for usage.\n`
         : `microcoap: ${error.message}\n`,
     );
     return ExitCode.USAGE;
@@ -328,7 +339,7 @@ function checkUrl(text: string, command: string): string {
   try {
     hostname = parseUri(url).hostname;
   } catch (error) {
-    throw new UsageError((error as Error).message, command);
+    throw new ValueError((error as Error).message, command);
   }
   if (
     (command === "ping" || command === "observe") &&
@@ -337,7 +348,7 @@ function checkUrl(text: string, command: string): string {
     throw new UsageError(
       `${command} needs one server, not the multicast group ${hostname}`,
       command,
-      false,
+      "none",
     );
   }
   return url;
@@ -377,7 +388,7 @@ async function readPayload(
       try {
         value = JSON.parse(parsed.payload);
       } catch (error) {
-        throw new UsageError(
+        throw new ValueError(
           `Cannot send the payload as CBOR: it is not JSON (${
             (error as Error).message
           })`,
@@ -407,7 +418,7 @@ async function readPayload(
   } catch (error) {
     const reason = (error as { code?: string }).code ??
       (error as Error).message;
-    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name, false);
+    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name, "none");
   }
 }
 
@@ -714,7 +725,7 @@ async function serve(
       throw new UsageError(
         `Option --dir is "${parsed.dir}", which is not a directory`,
         "serve",
-        false,
+        "none",
       );
     }
   }

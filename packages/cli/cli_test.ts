@@ -484,11 +484,7 @@ Deno.test("usage errors exit 2 with the message and the command's help", async (
     [["fly"], 'Unknown command "fly"'],
     [["get"], "Missing the URL"],
     [["get", "coap://h/", "--bogus"], "Unknown option --bogus for get"],
-    [["get", "http://example.com/"], "Cannot parse CoAP URI"],
-    [["get", "coap://[::1/x"], "Cannot parse CoAP URI"],
-    [["get", "coap://h:99999/"], "Cannot parse CoAP URI"],
-    [["post", "coap://h/", "--content-format", "nonsense"], "--content-format"],
-    [["observe", "coap://h/", "--count", "-1"], "--count"],
+    [["get", "coap://h/", "extra"], 'Unexpected argument "extra"'],
   ];
   for (const [args, message] of cases) {
     const run = await cli(args);
@@ -497,6 +493,31 @@ Deno.test("usage errors exit 2 with the message and the command's help", async (
     assert(run.stderr.startsWith("microcoap: "), run.stderr);
     assertStringIncludes(run.stderr, message);
     assertStringIncludes(run.stderr, "Usage: microcoap");
+    assert(!/\n\s+at /.test(run.stderr), "no stack trace");
+  }
+});
+
+Deno.test("bad values exit 2 with the message and a hint, not the whole help", async () => {
+  const cases: [string[], string][] = [
+    [["get", "http://example.com/"], "Cannot parse CoAP URI"],
+    [["get", "coap://[::1/x"], "Cannot parse CoAP URI"],
+    [["get", "coap://h:99999/"], "Cannot parse CoAP URI"],
+    [["post", "coap://h/", "--content-format", "nonsense"], "--content-format"],
+    [["observe", "coap://h/", "--count", "-1"], "--count"],
+    [["get", "coap://h/", "--timeout", "soon"], "--timeout"],
+    [["get", "coap://h/", "--option", "Bogus=1"], "--option"],
+    [["post", "coap://h/", "--content-format", "cbor", "-p", "{"], "CBOR"],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(args);
+    assertEquals(run.code, 2, args.join(" "));
+    assertEquals(run.stdout, "");
+    assert(run.stderr.startsWith("microcoap: "), run.stderr);
+    assertStringIncludes(run.stderr, message);
+    const lines = run.stderr.split("\n");
+    assertEquals(lines.length, 3, run.stderr);
+    assertEquals(lines[1], `Run 'microcoap ${args[0]} --help' for usage.`);
+    assertEquals(lines[2], "");
     assert(!/\n\s+at /.test(run.stderr), "no stack trace");
   }
 });
