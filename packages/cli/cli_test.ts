@@ -431,6 +431,32 @@ Deno.test("observe of a resource that is not observable prints it once and says 
   assertOneLine(missing.stderr, /4\.04/);
 });
 
+Deno.test("observe exits 1 when the server ends the observation with 4.04, printing it as a JSON line", async () => {
+  await using serve = await serveOnFreePort();
+  const gone = serve.server.get("/gone", () => ({ payload: "here" }), {
+    observable: true,
+  });
+  const stdout = new Capture();
+  const running = cli(["observe", "--json", `${serve.url}/gone`], { stdout });
+  await stdout.waitFor("\n");
+  gone.remove();
+  const run = await running;
+  assertEquals(run.code, 1);
+  const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assertEquals(lines.map((line) => line.code), ["2.05", "4.04"]);
+  assertOneLine(run.stderr, /4\.04/);
+});
+
+Deno.test("discover exits 1 for a 4.xx and ping exits 3 for no answer", async () => {
+  await using serve = await serveOnFreePort();
+  const missing = await cli(["discover", `${serve.url}/nothing/here`]);
+  assertEquals([missing.code, missing.stdout], [1, ""]);
+  assertOneLine(missing.stderr, /4\.04/);
+  await using peer = await udpPeer();
+  const ping = await cli(["ping", "--timeout", "0.2", peer.url]);
+  assertEquals([ping.code, ping.stdout], [3, ""]);
+});
+
 Deno.test("a request nobody answers times out with exit code 3", async () => {
   await using silent = await udpPeer();
   const run = await cli(["get", "--timeout", "0.2", `${silent.url}/x`]);
