@@ -215,7 +215,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     details:
       "Stops after --count notifications, after --duration seconds, when the\n" +
-      "server ends the observation, or on Ctrl-C (and deregisters).",
+      "server ends the observation, or on Ctrl-C (and deregisters). The exit\n" +
+      "code is that of the last notification: Ctrl-C ends it with exit code 0\n" +
+      "after a 2.xx (130 if nothing arrived), a final 4.04 from the server\n" +
+      "with 1.",
   },
   {
     name: "discover",
@@ -294,7 +297,7 @@ export function helpText(command?: string): string {
       "coap:// may be left out. Run `microcoap COMMAND --help` for its options.",
       "",
       "Exit codes: 0 for a 2.xx response, 1 for 4.xx and 5.xx, 2 for usage",
-      "errors, 3 for timeouts, resets and network errors.",
+      "errors, 3 for timeouts, resets and network errors, 130 when interrupted.",
       "",
     ].join("\n");
   }

@@ -270,6 +270,9 @@ Deno.test("helpText() lists every command, and each command's options", () => {
   }
   assertStringIncludes(helpText("serve"), "/large");
   assertStringIncludes(general, "Exit codes");
+  assertStringIncludes(general, "130 when interrupted");
+  // Ctrl-C is how an observation normally ends, so it is not a failure.
+  assertStringIncludes(helpText("observe"), "Ctrl-C ends it with exit code 0");
 });
 
 Deno.test("helpText() describes serve's --interface as where groups are joined; observe has no --interface", () => {

@@ -421,6 +421,21 @@ Deno.test("observe stops and deregisters when interrupted", async () => {
   assertEquals(serve.server.observers, 0);
 });
 
+Deno.test("observe interrupted before any notification exits 130", async () => {
+  await using silent = await udpPeer();
+  const controller = new AbortController();
+  const running = cli(["observe", `${silent.url}/x`], {
+    signal: controller.signal,
+  });
+  await new Promise<void>((resolve) =>
+    silent.socket.once("message", () => resolve())
+  );
+  controller.abort(new Error("Interrupted"));
+  const run = await running;
+  assertEquals([run.code, run.stdout], [130, ""]);
+  assertEquals(run.stderr, "microcoap: interrupted\n");
+});
+
 Deno.test("observe of a resource that is not observable prints it once and says so", async () => {
   await using serve = await serveOnFreePort();
   const run = await cli(["observe", `${serve.url}/hello`]);
