@@ -489,6 +489,10 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   if (parsed.payload !== undefined && parsed.file !== undefined) {
     throw new UsageError("Give either --payload or --file, not both", name);
   }
+  // --json prints the payload inside JSON, --raw as bytes: one or the other.
+  if (parsed.json && parsed.raw) {
+    throw new UsageError("Give either --json or --raw, not both", name);
+  }
   if (parsed.file === "") {
     throw new ValueError("Option --file needs a path, or - for stdin", name);
   }

@@ -37,7 +37,6 @@ Deno.test("parseCommandLine() reads a request with every flag", () => {
     "Max-Age=30",
     "--json",
     "-v",
-    "--raw",
   );
   assertEquals(parsed.command.name, "put");
   assertEquals(parsed.command.method, "PUT");
@@ -52,7 +51,9 @@ Deno.test("parseCommandLine() reads a request with every flag", () => {
     { number: 2048, value: new Uint8Array([1, 2]) },
     { number: 14, value: new Uint8Array([30]) },
   ]);
-  assertEquals([parsed.json, parsed.verbose, parsed.raw], [true, true, true]);
+  assertEquals([parsed.json, parsed.verbose, parsed.raw], [true, true, false]);
+  const raw = parse("get", "coap://h/x", "--raw");
+  assertEquals([raw.json, raw.verbose, raw.raw], [false, false, true]);
 });
 
 Deno.test("parseCommandLine() takes - as the value of --file and --payload", () => {
@@ -165,6 +166,11 @@ Deno.test("parseCommandLine() rejects unknown commands and options, and options 
       ["post", "u", "-p", "x", "--file", "f"],
       "Give either --payload or --file, not both",
       "post",
+    ],
+    [
+      ["get", "u", "--json", "--raw"],
+      "Give either --json or --raw, not both",
+      "get",
     ],
     [
       ["post", "u", "--file"],
