@@ -645,6 +645,11 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
       bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     }
     value = bytes;
+  } else if (format === "opaque" && /^0x/i.test(valueText)) {
+    throw new ValueError(
+      `Option --option "${text}": option ${number} takes bytes, and "${valueText}" is not 0x followed by pairs of hex digits`,
+      command,
+    );
   } else if (format === "uint") {
     if (!/^[0-9]+$/.test(valueText) || Number(valueText) > 0xffffffff) {
       throw new ValueError(

@@ -237,6 +237,11 @@ Deno.test("parseOptionFlag() reads numbers, names, hex, uint and text values", (
     number: 65000,
     value: new TextEncoder().encode("text"),
   });
+  // A string option keeps text that only looks like hex.
+  assertEquals(parseOptionFlag("Uri-Query=0xford"), {
+    number: 15,
+    value: new TextEncoder().encode("0xford"),
+  });
   assertEquals(parseOptionFlag("14=0x"), {
     number: 14,
     value: new Uint8Array(0),
@@ -254,6 +259,10 @@ Deno.test("parseOptionFlag() rejects bad numbers, non-numbers for uint options a
       "12=99999999999",
       "4=0x0102030405060708090a",
       "5=x",
+      // An opaque option (ETag, If-Match) takes bytes: half-typed hex is a
+      // mistake, not the text "0x123".
+      "4=0x123",
+      "If-Match=0xzz",
     ]
   ) {
     assertThrows(
