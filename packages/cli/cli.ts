@@ -335,6 +335,14 @@ function checkUrl(text: string, command: string): string {
   const url = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text)
     ? text
     : `coap://${text}`;
+  // "::1" or coap://fe80::1/x: without brackets the colons read as a port.
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  if (!authority.includes("[") && /:.*:/.test(authority)) {
+    throw new ValueError(
+      `Cannot parse CoAP URI "${url}": an IPv6 address goes in brackets, as in coap://[::1]:5683/path`,
+      command,
+    );
+  }
   let hostname: string;
   try {
     hostname = parseUri(url).hostname;

@@ -548,6 +548,8 @@ Deno.test("bad values exit 2 with the message and a hint, not the whole help", a
     [["get", "coap://h/", "--timeout", "soon"], "--timeout"],
     [["get", "coap://h/", "--option", "Bogus=1"], "--option"],
     [["post", "coap://h/", "--content-format", "cbor", "-p", "{"], "CBOR"],
+    [["get", "::1"], "an IPv6 address goes in brackets"],
+    [["ping", "coap://fe80::1:5683/x"], "an IPv6 address goes in brackets"],
   ];
   for (const [args, message] of cases) {
     const run = await cli(args);
