@@ -1,7 +1,8 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Command-line parsing for `microcoap`: the commands, their flags, help texts
 // and the checks of flag values. Everything here throws UsageError for bad
-// input; cli.ts turns that into exit code 2 and the command's help.
+// input; cli.ts turns that into exit code 2 and the command's help (or, for
+// a bad value, a pointer to it).
 import { parseArgs } from "@std/cli/parse-args";
 import { createOption, optionInfo, parseContentFormat } from "@microcoap/codec";
 import type { CoapMethod, CoapOption } from "@microcoap/codec";
@@ -10,14 +11,29 @@ import { isMulticastAddress } from "@microcoap/transport";
 /** A usage error: a message and the command whose help to print. */
 export class UsageError extends Error {
   readonly command: string | undefined;
-  /** Whether to print the command's help after the message. */
-  readonly showHelp: boolean;
+  /**
+   * What follows the message: the command's whole help (the command line is
+   * wrong: an unknown option, a missing URL), a one-line pointer to it (a
+   * value is wrong), or nothing (a file cannot be read).
+   */
+  readonly help: UsageHelp;
 
-  constructor(message: string, command?: string, showHelp = true) {
+  constructor(message: string, command?: string, help: UsageHelp = "full") {
     super(message);
     this.name = "UsageError";
     this.command = command;
-    this.showHelp = showHelp;
+    this.help = help;
+  }
+}
+
+/** What a {@linkcode UsageError} prints after its message. */
+export type UsageHelp = "full" | "hint" | "none";
+
+/** A bad value: the message and a pointer to the help. */
+export class ValueError extends UsageError {
+  constructor(message: string, command?: string) {
+    super(message, command, "hint");
+    this.name = "UsageError";
   }
 }
 
@@ -199,7 +215,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     details:
       "Stops after --count notifications, after --duration seconds, when the\n" +
-      "server ends the observation, or on Ctrl-C (and deregisters).",
+      "server ends the observation, or on Ctrl-C (and deregisters). The exit\n" +
+      "code is that of the last notification: Ctrl-C ends it with exit code 0\n" +
+      "after a 2.xx (130 if nothing arrived), a final 4.04 from the server\n" +
+      "with 1.",
   },
   {
     name: "discover",
@@ -278,7 +297,7 @@ export function helpText(command?: string): string {
       "coap:// may be left out. Run `microcoap COMMAND --help` for its options.",
       "",
       "Exit codes: 0 for a 2.xx response, 1 for 4.xx and 5.xx, 2 for usage",
-      "errors, 3 for timeouts, resets and network errors.",
+      "errors, 3 for timeouts, resets and network errors, 130 when interrupted.",
       "",
     ].join("\n");
   }
@@ -330,8 +349,10 @@ export type Invocation =
   | { readonly kind: "version" }
   | { readonly kind: "command"; readonly parsed: ParsedCommand };
 
-// `--file -` must mean stdin, but parseArgs does not take "-" as the value
-// of a long flag; glue such pairs into `--file=-`.
+// parseArgs takes neither "" nor anything starting with "-" as the value of a
+// flag, yet `--file -` means stdin and `--payload ""` or `-p -1` are
+// payloads; glue such pairs into `--flag=value`, unless the next argument is
+// itself one of our flags.
 function glueDashValues(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -340,16 +361,32 @@ function glueDashValues(args: readonly string[]): string[] {
       out.push(...args.slice(i));
       break;
     }
-    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const name = arg.startsWith("--")
+      ? arg.slice(2)
+      : /^-[a-zA-Z]$/.test(arg)
+      ? ALIASES[arg.slice(1)]
+      : undefined;
+    const next = args[i + 1];
     if (
       name !== undefined && STRING_FLAGS.includes(name as Flag) &&
-      args[i + 1] === "-"
+      next !== undefined && (next === "" || next.startsWith("-")) &&
+      !isOurFlag(next)
     ) {
-      out.push(`${arg}=-`);
+      out.push(`--${name}=${next}`);
       i++;
     } else out.push(arg);
   }
   return out;
+}
+
+function isOurFlag(arg: string): boolean {
+  if (arg === "--") return true;
+  if (arg.startsWith("--")) {
+    const name = arg.slice(2).replace(/=.*$/s, "");
+    return [...STRING_FLAGS, ...BOOLEAN_FLAGS].includes(name as Flag);
+  }
+  return /^-[a-zA-Z]+$/.test(arg) &&
+    [...arg.slice(1)].every((letter) => letter in ALIASES);
 }
 
 // What parseArgs gives for the flags above.
@@ -452,8 +489,12 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   if (parsed.payload !== undefined && parsed.file !== undefined) {
     throw new UsageError("Give either --payload or --file, not both", name);
   }
+  // --json prints the payload inside JSON, --raw as bytes: one or the other.
+  if (parsed.json && parsed.raw) {
+    throw new UsageError("Give either --json or --raw, not both", name);
+  }
   if (parsed.file === "") {
-    throw new UsageError("Option --file needs a path, or - for stdin", name);
+    throw new ValueError("Option --file needs a path, or - for stdin", name);
   }
   const result: {
     -readonly [K in keyof ParsedCommand]: ParsedCommand[K];
@@ -477,13 +518,13 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   };
   if (parsed.interface !== undefined) {
     if (parsed.interface === "") {
-      throw new UsageError("Option --interface needs an address", name);
+      throw new ValueError("Option --interface needs an address", name);
     }
     result.interface = parsed.interface;
   }
   for (const group of result.groups) {
     if (!isMulticastAddress(group)) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --group is "${group}", expected a multicast address such as 224.0.1.187`,
         name,
       );
@@ -513,7 +554,7 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   if (parsed["block-size"] !== undefined) {
     const size = integer(parsed["block-size"], "--block-size", 16, 1024, name);
     if ((size & (size - 1)) !== 0) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --block-size is ${size}, expected 16, 32, 64, 128, 256, 512 or 1024`,
         name,
       );
@@ -522,12 +563,12 @@ export function parseCommandLine(args: readonly string[]): Invocation {
   }
   if (parsed.dir !== undefined) {
     if (parsed.dir === "") {
-      throw new UsageError("Option --dir needs a path", name);
+      throw new ValueError("Option --dir needs a path", name);
     }
     result.dir = parsed.dir;
   }
   if (parsed.hostname === "") {
-    throw new UsageError("Option --hostname needs an address", name);
+    throw new ValueError("Option --hostname needs an address", name);
   }
   return { kind: "command", parsed: result };
 }
@@ -541,7 +582,7 @@ function integer(
 ): number {
   const value = /^[0-9]+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected an integer from ${min} to ${max}`,
       command,
     );
@@ -553,7 +594,7 @@ function integer(
 function seconds(text: string, flag: string, command: string): number {
   const value = /^[0-9]*\.?[0-9]+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(value > 0 && value <= 2_000_000)) {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected a positive number of seconds`,
       command,
     );
@@ -565,7 +606,7 @@ function contentFormat(text: string, flag: string, command: string): number {
   try {
     return parseContentFormat(text);
   } catch {
-    throw new UsageError(
+    throw new ValueError(
       `Option ${flag} is "${text}", expected a media type (text, json, cbor, link-format, ...) or a number from 0 to 65535`,
       command,
     );
@@ -589,7 +630,7 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
     ? Number(key)
     : OPTION_NUMBERS.get(key.toLowerCase());
   if (number === undefined || number > 65535) {
-    throw new UsageError(
+    throw new ValueError(
       `Option --option "${text}" has no valid option number: expected NUM=VALUE with NUM from 0 to 65535 or a name such as Uri-Query`,
       command,
     );
@@ -604,9 +645,14 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
       bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     }
     value = bytes;
+  } else if (format === "opaque" && /^0x/i.test(valueText)) {
+    throw new ValueError(
+      `Option --option "${text}": option ${number} takes bytes, and "${valueText}" is not 0x followed by pairs of hex digits`,
+      command,
+    );
   } else if (format === "uint") {
     if (!/^[0-9]+$/.test(valueText) || Number(valueText) > 0xffffffff) {
-      throw new UsageError(
+      throw new ValueError(
         `Option --option "${text}": option ${number} takes an unsigned integer or 0x-hex`,
         command,
       );
@@ -616,7 +662,7 @@ export function parseOptionFlag(text: string, command?: string): CoapOption {
   try {
     return createOption(number, value);
   } catch (error) {
-    throw new UsageError(
+    throw new ValueError(
       `Option --option "${text}": ${(error as Error).message}`,
       command,
     );

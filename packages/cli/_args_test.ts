@@ -37,7 +37,6 @@ Deno.test("parseCommandLine() reads a request with every flag", () => {
     "Max-Age=30",
     "--json",
     "-v",
-    "--raw",
   );
   assertEquals(parsed.command.name, "put");
   assertEquals(parsed.command.method, "PUT");
@@ -52,7 +51,9 @@ Deno.test("parseCommandLine() reads a request with every flag", () => {
     { number: 2048, value: new Uint8Array([1, 2]) },
     { number: 14, value: new Uint8Array([30]) },
   ]);
-  assertEquals([parsed.json, parsed.verbose, parsed.raw], [true, true, true]);
+  assertEquals([parsed.json, parsed.verbose, parsed.raw], [true, true, false]);
+  const raw = parse("get", "coap://h/x", "--raw");
+  assertEquals([raw.json, raw.verbose, raw.raw], [false, false, true]);
 });
 
 Deno.test("parseCommandLine() takes - as the value of --file and --payload", () => {
@@ -60,6 +61,26 @@ Deno.test("parseCommandLine() takes - as the value of --file and --payload", () 
   assertEquals(parse("post", "coap://h/", "--file=-").file, "-");
   assertEquals(parse("post", "coap://h/", "--payload", "-").payload, "-");
   assertEquals(parse("post", "coap://h/", "-p", "-").payload, "-");
+});
+
+Deno.test("parseCommandLine() takes an empty value and a value that starts with -", () => {
+  assertEquals(parse("post", "coap://h/", "--payload", "").payload, "");
+  assertEquals(parse("post", "coap://h/", "-p", "").payload, "");
+  assertEquals(parse("post", "coap://h/", "--payload", "-1").payload, "-1");
+  assertEquals(parse("post", "coap://h/", "-p", "-x y").payload, "-x y");
+  assertEquals(
+    parse("post", "coap://h/", "--content-format", "json", "-p", "-2.5")
+      .payload,
+    "-2.5",
+  );
+  assertThrows(
+    () => parseCommandLine(["get", "coap://h/", "--option", ""]),
+    UsageError,
+    "has no valid option number",
+  );
+  // A known flag after a flag that wants a value is still that flag.
+  const parsed = parse("post", "coap://h/", "--payload", "--json");
+  assertEquals([parsed.payload, parsed.json], ["", true]);
 });
 
 Deno.test("parseCommandLine() reads observe and serve flags with defaults", () => {
@@ -147,6 +168,11 @@ Deno.test("parseCommandLine() rejects unknown commands and options, and options 
       "post",
     ],
     [
+      ["get", "u", "--json", "--raw"],
+      "Give either --json or --raw, not both",
+      "get",
+    ],
+    [
       ["post", "u", "--file"],
       "Option --file needs a path, or - for stdin",
       "post",
@@ -211,6 +237,11 @@ Deno.test("parseOptionFlag() reads numbers, names, hex, uint and text values", (
     number: 65000,
     value: new TextEncoder().encode("text"),
   });
+  // A string option keeps text that only looks like hex.
+  assertEquals(parseOptionFlag("Uri-Query=0xford"), {
+    number: 15,
+    value: new TextEncoder().encode("0xford"),
+  });
   assertEquals(parseOptionFlag("14=0x"), {
     number: 14,
     value: new Uint8Array(0),
@@ -228,6 +259,10 @@ Deno.test("parseOptionFlag() rejects bad numbers, non-numbers for uint options a
       "12=99999999999",
       "4=0x0102030405060708090a",
       "5=x",
+      // An opaque option (ETag, If-Match) takes bytes: half-typed hex is a
+      // mistake, not the text "0x123".
+      "4=0x123",
+      "If-Match=0xzz",
     ]
   ) {
     assertThrows(
@@ -250,6 +285,9 @@ Deno.test("helpText() lists every command, and each command's options", () => {
   }
   assertStringIncludes(helpText("serve"), "/large");
   assertStringIncludes(general, "Exit codes");
+  assertStringIncludes(general, "130 when interrupted");
+  // Ctrl-C is how an observation normally ends, so it is not a failure.
+  assertStringIncludes(helpText("observe"), "Ctrl-C ends it with exit code 0");
 });
 
 Deno.test("helpText() describes serve's --interface as where groups are joined; observe has no --interface", () => {

@@ -34,7 +34,13 @@ import {
 } from "@microcoap/transport";
 import type { ServerLogEvent } from "@microcoap/server";
 import { concat } from "@std/bytes/concat";
-import { helpText, parseCommandLine, UsageError, VERSION } from "./_args.ts";
+import {
+  helpText,
+  parseCommandLine,
+  UsageError,
+  ValueError,
+  VERSION,
+} from "./_args.ts";
 import type { ParsedCommand } from "./_args.ts";
 import { describeMessage } from "./_log.ts";
 import { TransferProgress } from "./_progress.ts";
@@ -294,9 +300,14 @@ async function report(
   // Nobody reads any more: stop quietly, as `head` expects.
   if (error instanceof OutputClosedError) return ExitCode.OK;
   if (error instanceof UsageError) {
+    const topic = error.command ?? command;
     await output.err(
-      error.showHelp
-        ? `microcoap: ${error.message}\n\n${helpText(error.command ?? command)}`
+      error.help === "full"
+        ? `microcoap: ${error.message}\n\n${helpText(topic)}`
+        : error.help === "hint"
+        ? `microcoap: ${error.message}\nRun 'microcoap ${
+          topic === undefined ? "" : `${topic} `
+        }--help' for usage.\n`
         : `microcoap: ${error.message}\n`,
     );
     return ExitCode.USAGE;
@@ -324,11 +335,19 @@ function checkUrl(text: string, command: string): string {
   const url = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text)
     ? text
     : `coap://${text}`;
+  // "::1" or coap://fe80::1/x: without brackets the colons read as a port.
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  if (!authority.includes("[") && /:.*:/.test(authority)) {
+    throw new ValueError(
+      `Cannot parse CoAP URI "${url}": an IPv6 address goes in brackets, as in coap://[::1]:5683/path`,
+      command,
+    );
+  }
   let hostname: string;
   try {
     hostname = parseUri(url).hostname;
   } catch (error) {
-    throw new UsageError((error as Error).message, command);
+    throw new ValueError((error as Error).message, command);
   }
   if (
     (command === "ping" || command === "observe") &&
@@ -337,7 +356,7 @@ function checkUrl(text: string, command: string): string {
     throw new UsageError(
       `${command} needs one server, not the multicast group ${hostname}`,
       command,
-      false,
+      "none",
     );
   }
   return url;
@@ -377,7 +396,7 @@ async function readPayload(
       try {
         value = JSON.parse(parsed.payload);
       } catch (error) {
-        throw new UsageError(
+        throw new ValueError(
           `Cannot send the payload as CBOR: it is not JSON (${
             (error as Error).message
           })`,
@@ -407,7 +426,7 @@ async function readPayload(
   } catch (error) {
     const reason = (error as { code?: string }).code ??
       (error as Error).message;
-    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name, false);
+    throw new UsageError(`Cannot read ${parsed.file}: ${reason}`, name, "none");
   }
 }
 
@@ -714,7 +733,7 @@ async function serve(
       throw new UsageError(
         `Option --dir is "${parsed.dir}", which is not a directory`,
         "serve",
-        false,
+        "none",
       );
     }
   }

@@ -421,6 +421,21 @@ Deno.test("observe stops and deregisters when interrupted", async () => {
   assertEquals(serve.server.observers, 0);
 });
 
+Deno.test("observe interrupted before any notification exits 130", async () => {
+  await using silent = await udpPeer();
+  const controller = new AbortController();
+  const running = cli(["observe", `${silent.url}/x`], {
+    signal: controller.signal,
+  });
+  await new Promise<void>((resolve) =>
+    silent.socket.once("message", () => resolve())
+  );
+  controller.abort(new Error("Interrupted"));
+  const run = await running;
+  assertEquals([run.code, run.stdout], [130, ""]);
+  assertEquals(run.stderr, "microcoap: interrupted\n");
+});
+
 Deno.test("observe of a resource that is not observable prints it once and says so", async () => {
   await using serve = await serveOnFreePort();
   const run = await cli(["observe", `${serve.url}/hello`]);
@@ -429,6 +444,32 @@ Deno.test("observe of a resource that is not observable prints it once and says 
   const missing = await cli(["observe", `${serve.url}/missing`]);
   assertEquals(missing.code, 1);
   assertOneLine(missing.stderr, /4\.04/);
+});
+
+Deno.test("observe exits 1 when the server ends the observation with 4.04, printing it as a JSON line", async () => {
+  await using serve = await serveOnFreePort();
+  const gone = serve.server.get("/gone", () => ({ payload: "here" }), {
+    observable: true,
+  });
+  const stdout = new Capture();
+  const running = cli(["observe", "--json", `${serve.url}/gone`], { stdout });
+  await stdout.waitFor("\n");
+  gone.remove();
+  const run = await running;
+  assertEquals(run.code, 1);
+  const lines = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assertEquals(lines.map((line) => line.code), ["2.05", "4.04"]);
+  assertOneLine(run.stderr, /4\.04/);
+});
+
+Deno.test("discover exits 1 for a 4.xx and ping exits 3 for no answer", async () => {
+  await using serve = await serveOnFreePort();
+  const missing = await cli(["discover", `${serve.url}/nothing/here`]);
+  assertEquals([missing.code, missing.stdout], [1, ""]);
+  assertOneLine(missing.stderr, /4\.04/);
+  await using peer = await udpPeer();
+  const ping = await cli(["ping", "--timeout", "0.2", peer.url]);
+  assertEquals([ping.code, ping.stdout], [3, ""]);
 });
 
 Deno.test("a request nobody answers times out with exit code 3", async () => {
@@ -484,11 +525,7 @@ Deno.test("usage errors exit 2 with the message and the command's help", async (
     [["fly"], 'Unknown command "fly"'],
     [["get"], "Missing the URL"],
     [["get", "coap://h/", "--bogus"], "Unknown option --bogus for get"],
-    [["get", "http://example.com/"], "Cannot parse CoAP URI"],
-    [["get", "coap://[::1/x"], "Cannot parse CoAP URI"],
-    [["get", "coap://h:99999/"], "Cannot parse CoAP URI"],
-    [["post", "coap://h/", "--content-format", "nonsense"], "--content-format"],
-    [["observe", "coap://h/", "--count", "-1"], "--count"],
+    [["get", "coap://h/", "extra"], 'Unexpected argument "extra"'],
   ];
   for (const [args, message] of cases) {
     const run = await cli(args);
@@ -497,6 +534,33 @@ Deno.test("usage errors exit 2 with the message and the command's help", async (
     assert(run.stderr.startsWith("microcoap: "), run.stderr);
     assertStringIncludes(run.stderr, message);
     assertStringIncludes(run.stderr, "Usage: microcoap");
+    assert(!/\n\s+at /.test(run.stderr), "no stack trace");
+  }
+});
+
+Deno.test("bad values exit 2 with the message and a hint, not the whole help", async () => {
+  const cases: [string[], string][] = [
+    [["get", "http://example.com/"], "Cannot parse CoAP URI"],
+    [["get", "coap://[::1/x"], "Cannot parse CoAP URI"],
+    [["get", "coap://h:99999/"], "Cannot parse CoAP URI"],
+    [["post", "coap://h/", "--content-format", "nonsense"], "--content-format"],
+    [["observe", "coap://h/", "--count", "-1"], "--count"],
+    [["get", "coap://h/", "--timeout", "soon"], "--timeout"],
+    [["get", "coap://h/", "--option", "Bogus=1"], "--option"],
+    [["post", "coap://h/", "--content-format", "cbor", "-p", "{"], "CBOR"],
+    [["get", "::1"], "an IPv6 address goes in brackets"],
+    [["ping", "coap://fe80::1:5683/x"], "an IPv6 address goes in brackets"],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(args);
+    assertEquals(run.code, 2, args.join(" "));
+    assertEquals(run.stdout, "");
+    assert(run.stderr.startsWith("microcoap: "), run.stderr);
+    assertStringIncludes(run.stderr, message);
+    const lines = run.stderr.split("\n");
+    assertEquals(lines.length, 3, run.stderr);
+    assertEquals(lines[1], `Run 'microcoap ${args[0]} --help' for usage.`);
+    assertEquals(lines[2], "");
     assert(!/\n\s+at /.test(run.stderr), "no stack trace");
   }
 });
