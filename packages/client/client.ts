@@ -1001,41 +1001,37 @@ export class CoapClient implements AsyncDisposable {
   }
 
   #endpointFor(family: 4 | 6): Promise<CoapEndpoint> {
-    if (this.#closed) {
-      return Promise.reject(
-        new CoapClosedError("Cannot send request: the client is closed"),
-      );
-    }
-    if (this.#fixed) return Promise.resolve(this.#fixed);
-    let pending = this.#endpoints.get(family);
-    if (pending === undefined) {
-      const created = this.#bind(family);
-      pending = created;
-      this.#endpoints.set(family, created);
-      // A failed bind is forgotten, so that a later request tries again.
-      created.catch(() => {
-        if (this.#endpoints.get(family) === created) {
-          this.#endpoints.delete(family);
-        }
-      });
-    }
-    return pending;
+    return this.#cachedEndpoint(
+      this.#endpoints,
+      family,
+      () => this.#bind(family),
+    );
   }
 
   #multicastEndpointFor(family: 4 | 6): Promise<CoapEndpoint> {
+    return this.#cachedEndpoint(
+      this.#multicastEndpoints,
+      family,
+      () => bindMulticastSender(family, this.#multicast, this.#maxDatagramSize),
+    );
+  }
+
+  // One endpoint per family, bound on first use; a failed bind is
+  // forgotten, so that a later request tries again.
+  #cachedEndpoint(
+    cache: Map<4 | 6, Promise<CoapEndpoint>>,
+    family: 4 | 6,
+    bind: () => Promise<Transport>,
+  ): Promise<CoapEndpoint> {
     if (this.#closed) {
       return Promise.reject(
         new CoapClosedError("Cannot send request: the client is closed"),
       );
     }
     if (this.#fixed) return Promise.resolve(this.#fixed);
-    let pending = this.#multicastEndpoints.get(family);
+    let pending = cache.get(family);
     if (pending === undefined) {
-      const created = bindMulticastSender(
-        family,
-        this.#multicast,
-        this.#maxDatagramSize,
-      ).then(async (transport) => {
+      const created = bind().then(async (transport) => {
         if (this.#closed) {
           await transport.close();
           throw new CoapClosedError(
@@ -1045,17 +1041,15 @@ export class CoapClient implements AsyncDisposable {
         return this.#adopt(transport);
       });
       pending = created;
-      this.#multicastEndpoints.set(family, created);
+      cache.set(family, created);
       created.catch(() => {
-        if (this.#multicastEndpoints.get(family) === created) {
-          this.#multicastEndpoints.delete(family);
-        }
+        if (cache.get(family) === created) cache.delete(family);
       });
     }
     return pending;
   }
 
-  async #bind(family: 4 | 6): Promise<CoapEndpoint> {
+  #bind(family: 4 | 6): Promise<Transport> {
     const hostname = this.#bindHostname;
     const hostFamily = hostname === undefined
       ? 4
@@ -1064,7 +1058,7 @@ export class CoapClient implements AsyncDisposable {
     const limit = this.#maxDatagramSize === undefined
       ? {}
       : { maxDatagramSize: this.#maxDatagramSize };
-    const transport = await bindUdp(
+    return bindUdp(
       family === 4
         ? {
           hostname: mine && hostname !== undefined ? hostname : "0.0.0.0",
@@ -1080,11 +1074,6 @@ export class CoapClient implements AsyncDisposable {
           ...limit,
         },
     );
-    if (this.#closed) {
-      await transport.close();
-      throw new CoapClosedError("Cannot send request: the client is closed");
-    }
-    return this.#adopt(transport);
   }
 
   async #target(uri: CoapUri, signal: AbortSignal): Promise<Target> {
