@@ -1,7 +1,7 @@
 // Copyright 2026 the microcoap authors. MIT license.
 // Seeded datagram generator and the RFC 7252 rules a server's answers to
 // them must follow. Only imported by tests.
-import { decode, encode } from "@microcoap/codec";
+import { decode, encode, isCritical } from "@microcoap/codec";
 import type { CoapMessage, CoapOption } from "@microcoap/codec";
 import { equals } from "@std/bytes/equals";
 
@@ -314,7 +314,9 @@ export function checkAnswers(
       return "a CON request was not answered by an ACK with its message ID";
     }
   } else if (answer.type === "RST") {
-    const critical = request.options.some((option) => option.number & 1);
+    const critical = request.options.some((option) =>
+      isCritical(option.number)
+    );
     return critical && isRst(answers[0]!, messageId)
       ? undefined
       : "a NON request without a critical option was answered with RST";
