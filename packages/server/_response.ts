@@ -95,6 +95,31 @@ export interface BuiltResponse {
   readonly maxAge: number | undefined;
 }
 
+/** A response with only a code: no options, no payload. */
+export function bareResponse(code: number): BuiltResponse {
+  return {
+    code,
+    options: [],
+    payload: EMPTY_BYTES,
+    contentFormat: undefined,
+    etag: undefined,
+    maxAge: undefined,
+  };
+}
+
+/**
+ * Whether a successful representation is in a Content-Format the request's
+ * Accept excludes (RFC 7252 §5.10.4: answered 4.06 instead).
+ */
+export function notAcceptable(
+  built: BuiltResponse,
+  requestOptions: readonly CoapOption[],
+): boolean {
+  if (built.code >>> 5 !== 2 || built.payload.length === 0) return false;
+  const accept = uintOf(requestOptions, CoapOptionNumber.ACCEPT);
+  return accept !== undefined && built.contentFormat !== accept;
+}
+
 /** The success code a method answers with when the handler gives none. */
 export function defaultCode(
   method: CoapMethod,

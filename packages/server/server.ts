@@ -59,7 +59,13 @@ import {
 } from "./_observe.ts";
 import type { Observer, PendingNotification } from "./_observe.ts";
 import { messageSize, PeerVerifier } from "./_amplification.ts";
-import { buildResponse, uintOf, uintOption } from "./_response.ts";
+import {
+  bareResponse,
+  buildResponse,
+  notAcceptable,
+  uintOf,
+  uintOption,
+} from "./_response.ts";
 import type { BuiltResponse, ServerResponse } from "./_response.ts";
 import { CoapRequest } from "./request.ts";
 import { methodName, Router } from "./router.ts";
@@ -1653,11 +1659,7 @@ export class CoapServer implements AsyncDisposable {
     let options = built.options;
     let body = built.payload;
     const success = code >>> 5 === 2;
-    const accept = uintOf(message.options, CoapOptionNumber.ACCEPT);
-    if (
-      success && accept !== undefined && body.length > 0 &&
-      built.contentFormat !== accept
-    ) {
+    if (notAcceptable(built, message.options)) {
       return { code: CoapCode.NOT_ACCEPTABLE };
     }
 
@@ -1998,30 +2000,12 @@ export class CoapServer implements AsyncDisposable {
       built = buildResponse(methodName(observer.request.code)!, result);
     } catch (error) {
       this.#logger?.({ kind: "handler-error", peer: observer.peer, error });
-      built = {
-        code: CoapCode.INTERNAL_SERVER_ERROR,
-        options: [],
-        payload: EMPTY_BYTES,
-        contentFormat: undefined,
-        etag: undefined,
-        maxAge: undefined,
-      };
+      built = bareResponse(CoapCode.INTERNAL_SERVER_ERROR);
     }
     // What a GET at this time would get (RFC 7641 §4.2): 4.06 when the
     // representation is not in the Content-Format the registration accepts.
-    const accept = uintOf(observer.request.options, CoapOptionNumber.ACCEPT);
-    if (
-      built.code >>> 5 === 2 && accept !== undefined &&
-      built.payload.length > 0 && built.contentFormat !== accept
-    ) {
-      built = {
-        code: CoapCode.NOT_ACCEPTABLE,
-        options: [],
-        payload: EMPTY_BYTES,
-        contentFormat: undefined,
-        etag: undefined,
-        maxAge: undefined,
-      };
+    if (notAcceptable(built, observer.request.options)) {
+      built = bareResponse(CoapCode.NOT_ACCEPTABLE);
     }
     const success = built.code >>> 5 === 2;
     let sendOptions = built.options;
